@@ -1,0 +1,5 @@
+#!/bin/sh
+# Generate configure and the Makefile.in files from a fresh checkout.
+set -e
+cd "$(dirname "$0")"
+autoreconf --install --force

@@ -1,0 +1,303 @@
+/*
+ * store.h - the interface of db/: the xenstore node store on LMDB.
+ *
+ * One LMDB environment in a directory holds everything a restarted daemon
+ * needs: the nodes, a global generation counter, per-owner usage, and the
+ * tables of introduced domains and persisted watches.
+ *
+ * Conventions (as lmdb.h): 0 is success; failures are positive errno
+ * values with the names the wire uses (ENOENT, EEXIST, EINVAL, EAGAIN,
+ * ENOSPC, EIO, ENOMEM). No MDB_* code leaves db/: MDB_NOTFOUND is ENOENT,
+ * MDB_MAP_FULL is ENOSPC (and the map is enlarged when the failing
+ * transaction ends, so the next one succeeds), anything unexpected is EIO
+ * with a log line. MDB_PANIC ends the process: the files survive and a
+ * restart recovers.
+ *
+ * A transaction has a sticky error (Knot's knot_lmdb_txn_t): once a call
+ * fails with anything but ENOENT/EEXIST/EINVAL (which change nothing),
+ * every further call returns that error, and only store_txn_abort is
+ * allowed. Data returned by a call (values, permission lists, names) is
+ * valid until the next call on the same transaction or its end; never
+ * free or modify it.
+ *
+ * Paths given to db/ are absolute, canonical and valid (lib/xs.h's
+ * xs_path_check); db/ checks nothing about the caller's rights.
+ */
+#ifndef STORE_H
+#define STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "xs.h"
+
+/* Version of the on-disk layout; a database of another version is refused. */
+#define STORE_SCHEMA_VERSION	1
+
+struct store;
+struct store_txn;
+
+/* How to open a database directory. Zero values choose the defaults. */
+struct store_config {
+	const char	*dir;		/* created if missing (unless read_only) */
+	size_t		 map_size;	/* initial map size, bytes (64 MiB) */
+	size_t		 map_max;	/* growth stops here (64 GiB) */
+	unsigned int	 max_readers;	/* concurrent snapshots (4096) */
+	bool		 sync;		/* fsync every commit (--sync) */
+	bool		 read_only;	/* tools: never write; fine beside a
+					   running daemon */
+};
+
+/* A node as read from the store. */
+struct store_node {
+	uint64_t		 id;	/* unique, grows with creation order */
+	uint64_t		 gen;	/* generation of value and permissions */
+	uint64_t		 cgen;	/* generation of the list of children */
+	uint32_t		 nchildren;
+	uint32_t		 childbytes; /* sum of (name length + 1) of the
+					       children: Xen's node size */
+	unsigned int		 nperms;
+	const struct xs_perm	*perms;	/* perms[0] is the owner */
+	uint32_t		 vlen;
+	const void		*value;
+};
+
+/* Kinds of change reported to a transaction's observer. */
+enum store_change {
+	STORE_CHANGE_WRITE,	/* value written, node created (WRITE/MKDIR) */
+	STORE_CHANGE_PERMS,	/* permissions set */
+	STORE_CHANGE_RM,	/* the node named in an RM, removed */
+	STORE_CHANGE_RM_CHILD	/* a descendant removed with it */
+};
+
+/*
+ * Called after every change made through a transaction, including the
+ * changes replayed by store_txn_apply, in the order they are made. For
+ * a removal, each descendant is reported before the node named in the RM.
+ */
+typedef void	 store_observer_fn(void *arg, enum store_change kind,
+		     const char *path);
+
+/* Transaction kinds for store_txn_begin. */
+#define STORE_TXN_READ		0x1	/* a read snapshot */
+#define STORE_TXN_WRITE		0x2	/* an LMDB write transaction */
+#define STORE_TXN_XS		0x4	/* a xenstore transaction: a read
+					   snapshot plus an in-memory write
+					   set, applied by store_txn_apply */
+
+/* Owner of nodes created by a write: inherit the parent's owner. */
+#define STORE_OWNER_INHERIT	UINT32_MAX
+
+/* store.c */
+
+/*
+ * Open or create the database in cfg->dir. On failure, errbuf (if given)
+ * holds a sentence for people.
+ * Returns:
+ *	EEXIST	a schema version this build does not read;
+ *	EINVAL	the files are not an xsdb database;
+ *	ENOENT	read_only and there is no database;
+ *	EACCES, ENOSPC, ENOMEM, EIO as the system says.
+ */
+int		 store_open(struct store **out, const struct store_config *cfg,
+		     char *errbuf, size_t errlen);
+
+/* Close the database. No transaction may be open. */
+void		 store_close(struct store *s);
+
+/* The directory the database lives in. */
+const char	*store_dir(const struct store *s);
+
+/*
+ * Begin a transaction of kind flags (one STORE_TXN_*). A parent makes a
+ * nested write transaction inside a write transaction: its changes join
+ * the parent on commit and vanish on abort, so one request of a group can
+ * fail alone. Any number of READ and XS transactions may be open at once
+ * (up to max_readers); one top-level WRITE at a time.
+ * Returns 0, EINVAL (bad flags or parent), EBUSY (no reader slot left
+ * after clearing stale ones), ENOMEM, EIO.
+ */
+int		 store_txn_begin(struct store *s, struct store_txn *parent,
+		     int flags, struct store_txn **out);
+
+/*
+ * End a transaction keeping its changes. A READ transaction just ends. An
+ * XS transaction cannot be committed (EINVAL): apply it. Frees t in every
+ * case. Returns 0, the sticky error, ENOSPC, EIO.
+ */
+int		 store_txn_commit(struct store_txn *t);
+
+/* End a transaction dropping its changes. Frees t. */
+void		 store_txn_abort(struct store_txn *t);
+
+/*
+ * Apply an XS transaction to a write transaction w: check that nothing
+ * xs read, listed or wrote has changed in w since xs's snapshot (node
+ * generations and existence), then replay its writes in order, reporting
+ * them to w's observer. Does not end xs.
+ * Returns 0; EAGAIN on a conflict (w unchanged); or the error of a
+ * replayed write, in which case w holds part of the writes: run apply in
+ * a nested transaction and abort it.
+ */
+int		 store_txn_apply(struct store_txn *xs, struct store_txn *w);
+
+/* Set the observer of changes made through t (NULL to remove). */
+void		 store_txn_observe(struct store_txn *t, store_observer_fn *fn,
+		     void *arg);
+
+/* The sticky error of t: 0 while it is usable. */
+int		 store_txn_error(const struct store_txn *t);
+
+/* Age of a READ or XS snapshot, in seconds since begin. */
+double		 store_txn_age(const struct store_txn *t);
+
+/* The global generation counter as seen by t. */
+uint64_t	 store_generation(struct store_txn *t);
+
+/* node.c */
+
+/* Read a node. Returns 0 or ENOENT. */
+int		 store_get(struct store_txn *t, const char *path,
+		     struct store_node *node);
+
+/* True if the node exists. */
+bool		 store_exists(struct store_txn *t, const char *path);
+
+/*
+ * Write a value, creating the node and any missing ancestors. A created
+ * node takes its parent's permissions, with owner as their owner unless
+ * owner is STORE_OWNER_INHERIT. An existing node keeps its permissions.
+ * *created (if not NULL) is the number of nodes created.
+ * Returns 0, ENOSPC, ENOMEM, EIO.
+ */
+int		 store_write(struct store_txn *t, const char *path,
+		     const void *value, uint32_t vlen, uint32_t owner,
+		     unsigned int *created);
+
+/*
+ * Create a node with an empty value, and any missing ancestors, as
+ * store_write does; an existing node is left as it is (*created is 0).
+ */
+int		 store_mkdir(struct store_txn *t, const char *path,
+		     uint32_t owner, unsigned int *created);
+
+/*
+ * Remove a node and all its descendants. *removed (if not NULL) is the
+ * number of nodes removed. Returns 0, ENOENT, EINVAL (the root), ENOSPC,
+ * EIO.
+ */
+int		 store_rm(struct store_txn *t, const char *path,
+		     unsigned int *removed);
+
+/*
+ * Replace a node's permission list (n >= 1; perms[0] is the owner).
+ * Returns 0, ENOENT, EINVAL (n == 0), ENOSPC, EIO.
+ */
+int		 store_set_perms(struct store_txn *t, const char *path,
+		     const struct xs_perm *perms, unsigned int n);
+
+/*
+ * Call fn for each child name of path in creation order, costing
+ * O(children). fn returns 0 to go on, anything else to stop (that value
+ * is returned). Names are not nul-terminated.
+ * Returns 0, ENOENT, fn's value, EIO.
+ */
+typedef int	 store_child_fn(void *arg, const char *name, size_t len);
+int		 store_list(struct store_txn *t, const char *path,
+		     store_child_fn *fn, void *arg);
+
+/* tables.c */
+
+/*
+ * Small tables of records the daemon defines (introduced domains,
+ * persisted watches, connections), keyed by a 64-bit number the daemon
+ * chooses. Values are opaque bytes, at most 64 KiB.
+ */
+enum store_table {
+	STORE_TABLE_DOMAINS,
+	STORE_TABLE_WATCHES,
+	STORE_TABLE_CONNS,
+	STORE_TABLE_COUNT
+};
+
+/* Store a record, replacing any. Returns 0, E2BIG, ENOSPC, EIO. */
+int		 store_table_put(struct store_txn *t, enum store_table tbl,
+		     uint64_t key, const void *val, size_t len);
+
+/* Read a record. Returns 0 or ENOENT. */
+int		 store_table_get(struct store_txn *t, enum store_table tbl,
+		     uint64_t key, const void **val, size_t *len);
+
+/* Delete a record. Returns 0 or ENOENT. */
+int		 store_table_del(struct store_txn *t, enum store_table tbl,
+		     uint64_t key);
+
+/*
+ * Call fn for each record in key order; fn returns non-zero to stop (that
+ * value is returned). Returns 0, fn's value, EIO.
+ */
+typedef int	 store_record_fn(void *arg, uint64_t key, const void *val,
+		     size_t len);
+int		 store_table_foreach(struct store_txn *t, enum store_table tbl,
+		     store_record_fn *fn, void *arg);
+
+/*
+ * Named values of the database itself ("bootid", daemon settings): at
+ * most 255-byte names, 64 KiB values. Same returns as the table calls.
+ */
+int		 store_meta_put(struct store_txn *t, const char *name,
+		     const void *val, size_t len);
+int		 store_meta_get(struct store_txn *t, const char *name,
+		     const void **val, size_t *len);
+
+/* stats.c */
+
+/* Usage of one owning domain. */
+struct store_usage {
+	uint64_t	nodes;	/* nodes whose perms[0] is the domain */
+	uint64_t	bytes;	/* their values, perms and names */
+};
+
+/* Usage of domid as seen by t (an XS transaction sees its own writes). */
+int		 store_owner_usage(struct store_txn *t, uint32_t domid,
+		     struct store_usage *u);
+
+/* Call fn for each owning domain with its usage, in domid order. */
+typedef int	 store_owner_fn(void *arg, uint32_t domid,
+		     const struct store_usage *u);
+int		 store_owner_foreach(struct store_txn *t, store_owner_fn *fn,
+		     void *arg);
+
+struct store_stats {
+	uint64_t	nodes;
+	uint64_t	bytes;		/* values + perms + names */
+	uint64_t	generation;
+	uint64_t	domains;	/* records in STORE_TABLE_DOMAINS */
+	uint64_t	watches;	/* records in STORE_TABLE_WATCHES */
+	uint64_t	map_size;	/* current map size */
+	uint64_t	map_used;	/* bytes of the map in use */
+	uint64_t	file_size;	/* data file on disk */
+	uint32_t	page_size;
+	uint32_t	readers_used;
+	uint32_t	readers_max;
+	uint32_t	schema;
+};
+
+int		 store_stats(struct store_txn *t, struct store_stats *st);
+
+/* check.c */
+
+/*
+ * Check the integrity of the store as seen by t: every node but the root
+ * has its parent; each node's child list and the child records agree;
+ * no orphan records; generation counts are not above the counter; owner
+ * usage matches the nodes. report is called once per finding with a
+ * sentence. *problems is the number of findings.
+ * Returns 0 (also when there are findings) or EIO.
+ */
+typedef void	 store_report_fn(void *arg, const char *finding);
+int		 store_check(struct store_txn *t, store_report_fn *report,
+		     void *arg, unsigned long *problems);
+
+#endif /* STORE_H */

@@ -1,0 +1,29 @@
+#!/bin/sh
+# Install what is needed, build, and run the whole test suite twice: with
+# warnings as errors, then under AddressSanitizer and
+# UndefinedBehaviorSanitizer. Ends with automake's test summary.
+set -e
+top=$(cd "$(dirname "$0")/.." && pwd)
+"$top/scripts/deps.sh"
+cd "$top"
+./autogen.sh
+jobs=$(nproc)
+
+run_suite() {
+	dir=$1
+	shift
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	(cd "$dir" && "$top/configure" --enable-werror "$@" &&
+		make -j"$jobs" && make -j"$jobs" check) || {
+		find "$dir/tests" -name '*.log' -newer "$dir/Makefile" \
+			-exec grep -l -E '^(not ok|FAIL|ERROR)' {} + 2>/dev/null |
+			while read -r f; do echo "=== $f"; tail -40 "$f"; done
+		return 1
+	}
+}
+
+status=0
+run_suite "$top/build-asan" --enable-sanitizers || status=1
+run_suite "$top/build-check" || status=1
+exit $status
