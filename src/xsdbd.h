@@ -1,7 +1,439 @@
 /*
  * xsdbd.h - the interface between the files of the daemon.
+ *
+ * One context, struct xsdbd, is passed everywhere; the daemon has no other
+ * global state. Exported functions are listed below under the name of the
+ * file that defines them and carry its prefix.
+ *
+ * The request path (DESIGN.md):
+ *
+ *	conn-sock.c / conn-ring.c  move bytes behind a struct conn_ops
+ *	conn.c        frames requests, queues replies and events, flushes
+ *	dispatch.c    checks type, tx id and privilege, runs the handler
+ *	op-*.c, txn.c, watch.c, domain.c, quota.c, control.c   handlers
+ *	group.c       at the end of the loop turn commits the writes of all
+ *	              requests of the turn at once, then releases their
+ *	              replies and hands every change to watch.c in commit order
+ *
+ * Errors are positive errno values, 0 is success, as everywhere in xsdb.
  */
 #ifndef XSDBD_H
 #define XSDBD_H
+
+#include <sys/types.h>
+#include <sys/queue.h>
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "xs.h"
+#include "store.h"
+
+struct event;
+struct event_base;
+struct xsdbd;
+struct conn;
+struct request;
+struct txn;
+struct watch_index;
+struct trace;
+
+/* Defaults. */
+#define XSDBD_DB_DIR		"/var/run/xsdb"
+#define XSDBD_SOCKET		"/var/run/xenstored/socket"
+#define XSDBD_OUT_MAX		(16U * 1024 * 1024) /* bytes queued per conn */
+#define XSDBD_OUT_PAUSE		(256U * 1024)	/* stop reading a conn above */
+#define XSDBD_REQ_PER_TURN	64	/* requests per connection per turn */
+#define XSDBD_TXN_TIMEOUT	60	/* seconds a transaction may stay open */
+#define XSDBD_READ_CHUNK	(64U * 1024)	/* bytes read at once */
+
+/*
+ * Quotas and limits, named as Xen's C xenstored options (-E -S -W -t -A -M,
+ * -Q name=value, -q name=value, -w name=value). Privileged connections
+ * (dom0) are not held to the per-domain quotas, as in Xen's daemon.
+ */
+struct quota {
+	unsigned int	entry_nb;	/* -E nodes per domain (1000) */
+	unsigned int	entry_size;	/* -S bytes per node (2048) */
+	unsigned int	watch_nb;	/* -W watches per domain (128) */
+	unsigned int	transactions;	/* -t open transactions (10) */
+	unsigned int	perm_nb;	/* -A permissions per node (5) */
+	unsigned int	path_max;	/* -M path length (XS_REL_PATH_MAX) */
+	unsigned int	txn_nodes;	/* -Q transaction-nodes (1024) */
+	unsigned int	memory;		/* -Q memory, bytes (2.5 MiB) */
+	unsigned int	memory_soft;	/* -q memory, bytes (2 MiB) */
+	unsigned int	outstanding;	/* -Q outstanding (20) */
+	unsigned int	watch_event_timeout; /* -w watch-event (20 s) */
+};
+
+/* Options from the command line. */
+struct xsdbd_options {
+	const char	*db_dir;	/* --db */
+	const char	*socket_path;	/* --socket */
+	const char	*pid_file;	/* -F */
+	const char	*trace_file;	/* -T */
+	size_t		 map_size;	/* --map-size */
+	unsigned int	 txn_timeout;	/* --txn-timeout, seconds */
+	size_t		 out_max;	/* --out-max, bytes */
+	bool		 no_fork;	/* -N */
+	bool		 output_pid;	/* -P */
+	bool		 no_domain_init; /* -D */
+	bool		 sync;		/* --sync */
+	bool		 verbose;	/* -V */
+	bool		 keep_orphans;	/* -K */
+	bool		 no_recovery;	/* -R */
+	bool		 live_update;	/* -U */
+	unsigned int	 master_domid;	/* --master-domid */
+	unsigned int	 priv_domid;	/* --priv-domid */
+};
+
+/*
+ * How bytes move on a connection (Xen's struct interface_funcs). Socket
+ * and ring connections share every other line of the daemon.
+ */
+struct conn_ops {
+	const char	*name;		/* "socket", "ring" */
+	/*
+	 * Read up to len bytes. Returns 0 with *done set (0 when nothing is
+	 * there now), EPIPE at the end of the stream, or another errno.
+	 */
+	int		(*read)(struct conn *, void *buf, size_t len,
+			    size_t *done);
+	/* Write up to len bytes; same returns as read. */
+	int		(*write)(struct conn *, const void *buf, size_t len,
+			    size_t *done);
+	/* True if a read might return bytes now (ring: indices differ). */
+	bool		(*can_read)(struct conn *);
+	/* True if a write might take bytes now. */
+	bool		(*can_write)(struct conn *);
+	/*
+	 * Arm or disarm the connection's events from its state: read while
+	 * it may read, write only while output is pending
+	 * (conn_want_read, conn_want_write).
+	 */
+	void		(*update)(struct conn *);
+	/* Release the transport (fd, events, ring mapping). */
+	void		(*close)(struct conn *);
+};
+
+/* Connection flags. */
+#define CONN_BAD	0x1	/* protocol violation: no more reading, drain
+				   output, then close */
+#define CONN_DEAD	0x2	/* to be freed at the end of the turn */
+#define CONN_EOF	0x4	/* peer closed its side */
+#define CONN_READY	0x8	/* on xd->ready: has input to process */
+#define CONN_PAUSED	0x10	/* not read while its output is large */
+
+/* A growable byte buffer; data lives in [off, len). */
+struct buf {
+	char		*data;
+	size_t		 off;
+	size_t		 len;
+	size_t		 cap;
+};
+
+/* A client connection. */
+struct conn {
+	struct xsdbd		*xd;
+	uint64_t		 id;	/* unique while the daemon runs */
+	const struct conn_ops	*ops;
+	void			*priv;	/* the transport's own state */
+	int			 fd;	/* -1 if none (rings use evtchn) */
+	int			 flags;	/* CONN_* */
+
+	unsigned int		 domid;	/* 0 for sockets */
+	bool			 privileged; /* dom0 or priv domain */
+	unsigned int		 target; /* domid it controls, or UINT_MAX */
+
+	struct buf		 in;	/* bytes read, not yet dispatched */
+	struct buf		 out;	/* bytes to send */
+	unsigned int		 turn_reqs; /* requests dispatched this turn */
+	unsigned int		 pending; /* replies not yet released */
+
+	/* Transactions (txn.c). */
+	TAILQ_HEAD(, txn)	 txns;
+	unsigned int		 ntxns;
+	uint32_t		 next_tx_id;
+
+	/* Watches of this connection (watch.c owns the list). */
+	void			*watches;
+	unsigned int		 nwatches;
+
+	TAILQ_ENTRY(conn)	 entry;	/* xd->conns */
+	TAILQ_ENTRY(conn)	 ready_entry; /* xd->ready */
+};
+TAILQ_HEAD(conn_list, conn);
+
+/* A xenstore transaction of a connection (txn.c). */
+struct txn {
+	struct conn		*conn;
+	uint32_t		 id;
+	struct store_txn	*st;	/* STORE_TXN_XS, NULL once expired */
+	bool			 expired; /* outlived --txn-timeout */
+	TAILQ_ENTRY(txn)	 entry;
+};
+
+/* Dispatch flags. */
+#define DISPATCH_PRIV	0x1	/* privileged connections only (EACCES) */
+#define DISPATCH_NOTID	0x2	/* tx id is ignored: runs outside it */
+#define DISPATCH_WRITES	0x4	/* changes the store: runs in a nested
+				   write transaction of the group */
+
+/*
+ * One entry of the dispatch table, indexed by message type. A handler
+ * answers with request_reply* and returns 0, or returns an errno value
+ * which dispatch sends as an ERROR reply.
+ */
+struct dispatch_entry {
+	const char	*name;
+	int		(*handler)(struct request *);
+	int		 flags;
+};
+
+/* A request being handled. Lives from dispatch until its reply is queued. */
+struct request {
+	struct xsdbd		*xd;
+	struct conn		*conn;
+	struct xs_header	 hdr;
+	const char		*data;	/* payload, with a NUL added after it */
+	uint32_t		 len;	/* payload length without that NUL */
+	struct txn		*txn;	/* named by tx id, or NULL */
+	struct store_txn	*st;	/* where the handler reads and writes */
+	bool			 in_group; /* st belongs to the group commit */
+
+	/* Reply. */
+	uint32_t		 rtype;
+	char			*rbuf;	/* XS_PAYLOAD_MAX bytes */
+	uint32_t		 rlen;
+	bool			 replied;
+
+	/* Scratch memory, freed with the request. */
+	char			*scratch;
+	size_t			 scratch_used;
+	size_t			 scratch_cap;
+};
+
+/* A change observed in the group, kept until its commit. */
+struct group_change {
+	enum store_change	 kind;
+	uint32_t		 path;	/* offset of the path in group.paths */
+};
+
+/*
+ * A message queued during a turn, released after the group commit in the
+ * order it was queued. Its bytes are in group.msgs.
+ */
+struct group_msg {
+	struct conn		*conn;
+	size_t			 off;	/* header + payload in group.msgs */
+	size_t			 len;
+	size_t			 chg_first; /* changes made by this request */
+	size_t			 chg_last;
+	bool			 in_group; /* answered from the group: on a
+					      failed commit, an ERROR */
+};
+
+/* The group commit of one loop turn (group.c). */
+struct group {
+	struct store_txn	*wtxn;	/* top-level write txn, or NULL */
+	struct store_txn	*rtxn;	/* read snapshot while wtxn is NULL */
+	struct store_txn	*nested; /* the request's nested txn */
+
+	struct group_msg	*msgv;
+	size_t			 nmsg;
+	size_t			 msgcap;
+	struct buf		 msgs;
+
+	struct group_change	*chgv;
+	size_t			 nchg;
+	size_t			 chgcap;
+	struct buf		 paths;
+
+	uint64_t		 commits; /* statistics */
+	uint64_t		 grouped; /* write requests committed */
+};
+
+/* The daemon. */
+struct xsdbd {
+	struct xsdbd_options	 opt;
+	struct quota		 quota;
+	struct event_base	*base;
+	struct store		*store;
+	volatile bool		 running;
+	int			 exit_status;
+
+	/* Listener (conn-sock.c). */
+	int			 listen_fd;
+	struct event		*ev_listen;
+	struct event		*ev_accept_retry;
+
+	/* Connections (conn.c). */
+	struct conn_list	 conns;
+	struct conn_list	 ready;	/* with input to process */
+	unsigned int		 nconns;
+	uint64_t		 next_conn_id;
+
+	/* Group commit (group.c). */
+	struct group		 group;
+
+	/* Transactions (txn.c). */
+	struct event		*ev_txn_timer;
+
+	/* Subsystems. */
+	struct watch_index	*watches;	/* watch.c */
+	struct trace		*trace;		/* trace.c */
+	void			*domains;	/* domain.c */
+
+	/* Signals (xsdbd.c). */
+	struct event		*ev_sigterm;
+	struct event		*ev_sigint;
+	struct event		*ev_sighup;
+
+	/* Statistics. */
+	uint64_t		 requests;
+	uint64_t		 turns;
+};
+
+/* xsdbd.c */
+void		 xsdbd_stop(struct xsdbd *, int status);
+
+/* log.c */
+void		 log_init(bool foreground, bool verbose);
+void		 log_set_foreground(bool);
+void		 log_warn(const char *, ...)
+		     __attribute__((format(printf, 1, 2)));
+void		 log_warnx(const char *, ...)
+		     __attribute__((format(printf, 1, 2)));
+void		 log_info(const char *, ...)
+		     __attribute__((format(printf, 1, 2)));
+void		 log_debug(const char *, ...)
+		     __attribute__((format(printf, 1, 2)));
+__attribute__((noreturn)) void fatal(const char *, ...)
+		     __attribute__((format(printf, 1, 2)));
+__attribute__((noreturn)) void fatalx(const char *, ...)
+		     __attribute__((format(printf, 1, 2)));
+
+/* buf.c */
+int		 buf_reserve(struct buf *, size_t);
+int		 buf_add(struct buf *, const void *, size_t);
+void		 buf_drain(struct buf *, size_t);
+void		 buf_reset(struct buf *);
+void		 buf_free(struct buf *);
+size_t		 buf_used(const struct buf *);
+
+/* conn.c */
+struct conn	*conn_new(struct xsdbd *, const struct conn_ops *, void *priv,
+		     int fd, unsigned int domid);
+void		 conn_input(struct conn *);
+void		 conn_output(struct conn *);
+int		 conn_queue(struct conn *, uint32_t type, uint32_t req_id,
+		     uint32_t tx_id, const void *payload, uint32_t len);
+int		 conn_queue_event(struct conn *, const char *path,
+		     const char *token);
+bool		 conn_want_read(const struct conn *);
+bool		 conn_want_write(const struct conn *);
+void		 conn_bad(struct conn *, const char *why);
+void		 conn_kill(struct conn *);
+void		 conn_process(struct xsdbd *);
+void		 conn_end_of_turn(struct xsdbd *);
+void		 conn_free_all(struct xsdbd *);
+
+/* conn-sock.c */
+int		 conn_sock_listen(struct xsdbd *, char *errbuf, size_t);
+void		 conn_sock_close_listener(struct xsdbd *);
+
+/* dispatch.c */
+const struct dispatch_entry *dispatch_entry(uint32_t type);
+void		 dispatch(struct conn *, const struct xs_header *,
+		     const char *payload);
+int		 request_reply(struct request *, const void *, size_t);
+int		 request_reply_str(struct request *, const char *);
+int		 request_ack(struct request *);
+void		*request_alloc(struct request *, size_t);
+int		 request_path(struct request *, const char *path, int flags,
+		     char **out);
+bool		 request_can(const struct request *,
+		     const struct store_node *, unsigned int want);
+const char	*request_onearg(const struct request *);
+
+/* group.c */
+int		 group_read_txn(struct xsdbd *, struct store_txn **);
+int		 group_write_begin(struct xsdbd *, struct store_txn **);
+void		 group_write_end(struct xsdbd *, int err);
+int		 group_add_msg(struct xsdbd *, struct conn *, const void *hdr,
+		     const void *payload, uint32_t len, bool in_group);
+void		 group_commit(struct xsdbd *);
+void		 group_conn_gone(struct xsdbd *, struct conn *);
+void		 group_free(struct xsdbd *);
+
+/* op-node.c */
+int		 op_read(struct request *);
+int		 op_write(struct request *);
+int		 op_mkdir(struct request *);
+int		 op_rm(struct request *);
+int		 op_directory(struct request *);
+int		 op_directory_part(struct request *);
+int		 op_get_perms(struct request *);
+int		 op_set_perms(struct request *);
+
+/* txn.c */
+int		 txn_init(struct xsdbd *);
+void		 txn_free(struct xsdbd *);
+struct txn	*txn_find(struct conn *, uint32_t id);
+void		 txn_conn_free(struct conn *);
+int		 op_transaction_start(struct request *);
+int		 op_transaction_end(struct request *);
+
+/*
+ * watch.c
+ *
+ * watch_changed is called after each group commit for every change in
+ * commit order (descendants of a removed node before the node). Events go
+ * out with conn_queue_event.
+ */
+int		 watch_init(struct xsdbd *);
+void		 watch_free(struct xsdbd *);
+void		 watch_changed(struct xsdbd *, enum store_change,
+		     const char *path);
+void		 watch_special(struct xsdbd *, const char *path);
+void		 watch_conn_free(struct conn *);
+int		 op_watch(struct request *);
+int		 op_unwatch(struct request *);
+int		 op_reset_watches(struct request *);
+
+/* domain.c */
+int		 domain_init(struct xsdbd *);
+void		 domain_free(struct xsdbd *);
+int		 op_get_domain_path(struct request *);
+int		 op_is_domain_introduced(struct request *);
+int		 op_get_feature(struct request *);
+int		 op_set_feature(struct request *);
+
+/* quota.c */
+void		 quota_defaults(struct quota *);
+int		 quota_option(struct quota *, const char *arg, bool soft);
+int		 quota_timeout_option(struct quota *, const char *arg);
+int		 op_get_quota(struct request *);
+int		 op_set_quota(struct request *);
+
+/* control.c */
+int		 op_control(struct request *);
+
+/*
+ * trace.c
+ *
+ * The -T trace file: one line per request, reply and connection event,
+ * as Xen's daemon writes it. trace_reopen runs on SIGHUP.
+ */
+int		 trace_open(struct xsdbd *, const char *path);
+void		 trace_reopen(struct xsdbd *);
+void		 trace_close(struct xsdbd *);
+void		 trace_conn(struct xsdbd *, const struct conn *, bool created);
+void		 trace_in(struct xsdbd *, const struct conn *,
+		     const struct xs_header *, const char *payload);
+void		 trace_out(struct xsdbd *, const struct conn *,
+		     const struct xs_header *, const char *payload);
 
 #endif /* XSDBD_H */

@@ -1,0 +1,55 @@
+/*
+ * domain.c - domains: GET_DOMAIN_PATH, IS_DOMAIN_INTRODUCED,
+ * GET_FEATURE, SET_FEATURE.
+ *
+ * STUB: this file only lets the daemon link; the domain table is written
+ * separately.
+ */
+#include "config.h"
+
+#include <errno.h>
+
+#include "xsdbd.h"
+
+/* Set up the domain table. */
+int
+domain_init(struct xsdbd *xd)
+{
+	xd->domains = NULL;
+	return 0;
+}
+
+/* Free the domain table. */
+void
+domain_free(struct xsdbd *xd)
+{
+	xd->domains = NULL;
+}
+
+/* GET_DOMAIN_PATH: not served by the stub. */
+int
+op_get_domain_path(struct request *req)
+{
+	return ENOSYS;
+}
+
+/* IS_DOMAIN_INTRODUCED: not served by the stub. */
+int
+op_is_domain_introduced(struct request *req)
+{
+	return ENOSYS;
+}
+
+/* GET_FEATURE: not served by the stub. */
+int
+op_get_feature(struct request *req)
+{
+	return ENOSYS;
+}
+
+/* SET_FEATURE: not served by the stub. */
+int
+op_set_feature(struct request *req)
+{
+	return ENOSYS;
+}
