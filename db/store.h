@@ -22,6 +22,11 @@
  *
  * Paths given to db/ are absolute, canonical and valid (lib/xs.h's
  * xs_path_check); db/ checks nothing about the caller's rights.
+ *
+ * Misuse changes nothing and is EINVAL, never sticky: a change through a
+ * READ transaction, a table or meta change through an XS one, a call on a
+ * write transaction while a nested one is open in it, a change from
+ * inside a store_list callback.
  */
 #ifndef STORE_H
 #define STORE_H
@@ -75,6 +80,9 @@ enum store_change {
  * Called after every change made through a transaction, including the
  * changes replayed by store_txn_apply, in the order they are made. For
  * a removal, each descendant is reported before the node named in the RM.
+ * A write or mkdir reports the path it names, once (ancestors it created
+ * are not reported: a watch on them sees the named path); a mkdir of an
+ * existing node changes nothing and reports nothing.
  */
 typedef void	 store_observer_fn(void *arg, enum store_change kind,
 		     const char *path);
@@ -114,9 +122,11 @@ const char	*store_dir(const struct store *s);
  * nested write transaction inside a write transaction: its changes join
  * the parent on commit and vanish on abort, so one request of a group can
  * fail alone. Any number of READ and XS transactions may be open at once
- * (up to max_readers); one top-level WRITE at a time.
+ * (up to max_readers); one top-level WRITE at a time. A nested
+ * transaction starts with its parent's observer.
  * Returns 0, EINVAL (bad flags or parent), EBUSY (no reader slot left
- * after clearing stale ones), ENOMEM, EIO.
+ * after clearing stale ones, or a top-level WRITE is already open),
+ * EROFS (WRITE on a read-only store), ENOMEM, EIO.
  */
 int		 store_txn_begin(struct store *s, struct store_txn *parent,
 		     int flags, struct store_txn **out);
@@ -136,13 +146,24 @@ void		 store_txn_abort(struct store_txn *t);
  * xs read, listed or wrote has changed in w since xs's snapshot (node
  * generations and existence), then replay its writes in order, reporting
  * them to w's observer. Does not end xs.
- * Returns 0; EAGAIN on a conflict (w unchanged); or the error of a
+ * Only real conflicts count: a node xs read, wrote or removed was
+ * changed, created or removed since; a node xs listed gained or lost a
+ * child; a node xs found absent now exists. Creating different children
+ * of one parent in two transactions is no conflict. An XS transaction
+ * that changed nothing applies trivially (0, w unchanged): its snapshot
+ * was consistent.
+ * Returns 0; EAGAIN on a conflict (w unchanged); xs's sticky error;
+ * EINVAL if w is not a usable write transaction; or the error of a
  * replayed write, in which case w holds part of the writes: run apply in
  * a nested transaction and abort it.
  */
 int		 store_txn_apply(struct store_txn *xs, struct store_txn *w);
 
-/* Set the observer of changes made through t (NULL to remove). */
+/*
+ * Set the observer of changes made through t (NULL to remove). Changes
+ * made in an XS transaction are reported to its own observer when made,
+ * and again to w's observer when store_txn_apply replays them.
+ */
 void		 store_txn_observe(struct store_txn *t, store_observer_fn *fn,
 		     void *arg);
 
@@ -200,7 +221,8 @@ int		 store_set_perms(struct store_txn *t, const char *path,
 /*
  * Call fn for each child name of path in creation order, costing
  * O(children). fn returns 0 to go on, anything else to stop (that value
- * is returned). Names are not nul-terminated.
+ * is returned). Names are not nul-terminated and are valid during the
+ * call only. fn may read through t but not change the store.
  * Returns 0, ENOENT, fn's value, EIO.
  */
 typedef int	 store_child_fn(void *arg, const char *name, size_t len);
@@ -253,17 +275,27 @@ int		 store_meta_get(struct store_txn *t, const char *name,
 
 /* stats.c */
 
-/* Usage of one owning domain. */
+/*
+ * Usage of one owning domain. A node counts value length + 5 bytes per
+ * permission entry + length of its name (last path component) + 1.
+ */
 struct store_usage {
 	uint64_t	nodes;	/* nodes whose perms[0] is the domain */
 	uint64_t	bytes;	/* their values, perms and names */
 };
 
-/* Usage of domid as seen by t (an XS transaction sees its own writes). */
+/*
+ * Usage of domid as seen by t (an XS transaction sees its own writes).
+ * A domain that owns nothing has zero usage. Returns 0 or EIO.
+ */
 int		 store_owner_usage(struct store_txn *t, uint32_t domid,
 		     struct store_usage *u);
 
-/* Call fn for each owning domain with its usage, in domid order. */
+/*
+ * Call fn for each owning domain with its usage, in domid order; fn
+ * returns non-zero to stop (that value is returned). Domains that own
+ * nothing are not listed.
+ */
 typedef int	 store_owner_fn(void *arg, uint32_t domid,
 		     const struct store_usage *u);
 int		 store_owner_foreach(struct store_txn *t, store_owner_fn *fn,
@@ -293,7 +325,8 @@ int		 store_stats(struct store_txn *t, struct store_stats *st);
  * has its parent; each node's child list and the child records agree;
  * no orphan records; generation counts are not above the counter; owner
  * usage matches the nodes. report is called once per finding with a
- * sentence. *problems is the number of findings.
+ * sentence. *problems is the number of findings. An XS transaction
+ * checks its snapshot (its own writes are not in the store yet).
  * Returns 0 (also when there are findings) or EIO.
  */
 typedef void	 store_report_fn(void *arg, const char *finding);
