@@ -29,7 +29,12 @@
 
 /* Domain ids. */
 #define XS_DOMID_MAX		0x7fefU	/* highest id of a real domain */
-#define XS_DOMID_ANY		0x7ff5U	/* DOMID_ANY in permissions (4.17) */
+/*
+ * DOMID_ANY, "every domain" in a permission entry (server feature 8). Not
+ * in Xen 4.17, which has neither the constant nor the feature bit; it came
+ * with Xen 4.22's public/xen.h (0x7FF5, right after DOMID_INVALID 0x7FF4).
+ */
+#define XS_DOMID_ANY		0x7ff5U
 
 /* Message types (enum xsd_sockmsg_type). */
 enum xs_type {
@@ -88,11 +93,12 @@ struct xs_header {
 
 /*
  * Name of a message type as Xen spells it ("READ", "WATCH_EVENT" ...), or
- * NULL for a number that was never a type. Type 20 gives "RESTRICT".
+ * NULL for a number that was never a type. Type 20 gives "RESTRICT",
+ * XS_INVALID gives "INVALID".
  */
 const char	*xs_wire_type_name(uint32_t type);
 
-/* Type number for a name as above, or -1. */
+/* Type number for a name as above (also "DEBUG" for CONTROL), or -1. */
 int		 xs_wire_type_from_name(const char *name);
 
 /*
@@ -170,15 +176,30 @@ size_t		 xs_wire_build_error(void *out, uint32_t req_id,
  * Check an absolute path (or, with XS_PATH_SPECIAL, a special one):
  * starts with '/', characters [A-Za-z0-9/_@-] only, no "//", no trailing
  * '/' except the root, not empty, at most XS_ABS_PATH_MAX bytes.
- * Returns 0 or EINVAL.
+ * A special path is '@' and then anything, at most XS_REL_PATH_MAX bytes in
+ * all, which is all C xenstored 4.17 checks on a WATCH. Returns 0 or
+ * EINVAL.
+ *
+ * The daemon must also apply its path-length quota (xs_path_check_quota):
+ * C xenstored 4.17 refuses any node path whose xs_path_quota_len is over
+ * 2048, so a 3072-byte path passes xs_path_check yet gets EINVAL there.
  */
 int		 xs_path_check(const char *path, int flags);
+
+/*
+ * EINVAL if xs_path_quota_len(path) is over quota, else 0. With quota
+ * XS_REL_PATH_MAX (Xen's default and its maximum) this accepts exactly the
+ * node paths C xenstored 4.17 accepts: 2048 bytes outside a domain's home,
+ * "/local/domain/<n>/" plus 2048 bytes inside one.
+ */
+int		 xs_path_check_quota(const char *path, size_t quota);
 
 /*
  * Turn a request path into its absolute form in out (XS_ABS_PATH_MAX + 1
  * bytes): an absolute or special path is checked and copied; a relative
  * path is checked against XS_REL_PATH_MAX and becomes
- * "/local/domain/<domid>/<path>". Returns 0 or EINVAL.
+ * "/local/domain/<domid>/<path>", which is then checked as absolute.
+ * Returns 0, EINVAL, or ERANGE if out is too small.
  */
 int		 xs_path_canonical(const char *path, unsigned int domid,
 		     int flags, char *out, size_t outsz);
@@ -200,13 +221,15 @@ size_t		 xs_path_quota_len(const char *path);
 /*
  * For an event on abs path, the path to report to a watch registered with
  * a relative path by domid: abs without "/local/domain/<domid>/". Returns
- * a pointer into abs, or NULL if abs is not under that home.
+ * a pointer into abs ("" for the home itself), or NULL if abs is not under
+ * that home.
  */
 const char	*xs_path_relative(const char *abs, unsigned int domid);
 
 /*
  * Write the parent of an absolute path into out ("/a/b" -> "/a",
- * "/a" -> "/"). Returns 0, or EINVAL for "/" (no parent).
+ * "/a" -> "/"). Returns 0, EINVAL for "/" (no parent) or a path not
+ * starting with '/', or ERANGE if out is too small.
  */
 int		 xs_path_parent(const char *path, char *out, size_t outsz);
 
@@ -215,7 +238,8 @@ const char	*xs_path_basename(const char *path);
 
 /*
  * True if path equals ancestor or lies below it ("/a/b" under "/a", not
- * "/ab"). Everything is under "/".
+ * "/ab"). Every path starting with '/' is under "/"; special paths are
+ * not, but "@releaseDomain/5" is under "@releaseDomain".
  */
 bool		 xs_path_is_under(const char *path, const char *ancestor);
 
@@ -251,8 +275,10 @@ struct xs_perm {
 int		 xs_perm_parse(const char *s, struct xs_perm *out);
 
 /*
- * Parse nstr consecutive nul-terminated entries starting at s (the tail
- * of a SET_PERMS payload). Returns 0 or EINVAL; out holds nstr entries.
+ * Parse the nul-terminated entries in s[0..len) (the tail of a SET_PERMS
+ * payload), strictly as xs_wire_split: every entry terminated, nothing
+ * after the last NUL, at least one entry. Returns 0 with *nperms entries
+ * in out, or EINVAL (also for more than max entries).
  */
 int		 xs_perm_parse_list(const char *s, uint32_t len,
 		     struct xs_perm *out, unsigned int max,
@@ -275,7 +301,9 @@ size_t		 xs_perm_format_list(const struct xs_perm *p,
 /*
  * The access a domain has to a node with this permission list, following
  * Xen's rules: the owner has XS_PERM_BOTH, a listed domid the access of
- * its entry, everyone else the first entry's access. Privilege (dom0,
+ * its first entry, everyone else the first entry's access. An entry for
+ * XS_DOMID_ANY matches every domain (as owner too), as in Xen's "all
+ * domains" permission. An empty list gives XS_PERM_NONE. Privilege (dom0,
  * targets) is the caller's business.
  */
 unsigned int	 xs_perm_access(const struct xs_perm *p, unsigned int n,
@@ -289,8 +317,11 @@ unsigned int	 xs_perm_access(const struct xs_perm *p, unsigned int n,
  */
 struct xs_client;
 
-/* A reply: type is XS_ERROR for errors; payload is owned by the client
- * and valid until the next call on it. */
+/*
+ * A reply: type is XS_ERROR for errors; payload (hdr.len bytes, then a NUL
+ * the client adds) is owned by the client and valid until the next call
+ * on it.
+ */
 struct xs_reply {
 	struct xs_header	 hdr;
 	const char		*payload;
@@ -298,6 +329,12 @@ struct xs_reply {
 
 /* Connect to the socket at path. Returns 0 or an errno value. */
 int		 xs_client_open(const char *path, struct xs_client **out);
+
+/*
+ * Make a client of a connected stream socket (a socketpair end, say); the
+ * client owns fd from then on. Returns 0, EBADF or ENOMEM.
+ */
+int		 xs_client_fdopen(int fd, struct xs_client **out);
 
 /* Close the connection and free the client. */
 void		 xs_client_close(struct xs_client *c);
@@ -307,9 +344,13 @@ int		 xs_client_fd(const struct xs_client *c);
 
 /*
  * Send one request and wait for its reply, setting aside any WATCH_EVENT
- * that arrives first (see xs_client_next_event). Returns 0 with *reply set
- * (which may be an ERROR reply), or an errno value if the connection
- * failed.
+ * that arrives first (see xs_client_next_event). Request ids are the
+ * client's own, 1 and up. Returns 0 with *reply set (which may be an
+ * ERROR reply); E2BIG if len is over XS_PAYLOAD_MAX; EBUSY while replies
+ * to xs_client_send are outstanding; or an errno value if the connection
+ * failed: ECONNRESET when the peer closed, EPROTO for a reply over
+ * XS_PAYLOAD_MAX or with another req_id. Connection errors are sticky:
+ * every later call returns them.
  */
 int		 xs_client_request(struct xs_client *c, uint32_t type,
 		     uint32_t tx_id, const void *payload, uint32_t len,
@@ -317,9 +358,11 @@ int		 xs_client_request(struct xs_client *c, uint32_t type,
 
 /*
  * Convenience over xs_client_request for the common operations. They
- * return 0, the errno named by an ERROR reply, or EIO if the connection
- * failed. Values returned through out pointers are malloc'ed and belong
- * to the caller; *len excludes the NUL that is always added.
+ * return 0, the errno named by an ERROR reply (EINVAL for a name not in
+ * the table), E2BIG if the request does not fit in XS_PAYLOAD_MAX, or EIO
+ * if the connection failed or the reply was of the wrong type. Values
+ * returned through out pointers are malloc'ed and belong to the caller;
+ * *len excludes the NUL that is always added.
  */
 int		 xs_client_read(struct xs_client *c, uint32_t tx_id,
 		     const char *path, char **value, uint32_t *len);
@@ -354,8 +397,11 @@ int		 xs_client_send(struct xs_client *c, uint32_t type,
 		     uint32_t len);
 
 /*
- * Receive the next message of any type, waiting at most timeout_ms
- * (-1: for ever). Returns 0, ETIMEDOUT, or an errno value.
+ * Receive the next message of any type from the connection, WATCH_EVENTs
+ * included, waiting at most timeout_ms (-1: for ever). Events set aside
+ * earlier stay for xs_client_next_event. A message cut short by the
+ * timeout is kept for the next call. Returns 0, ETIMEDOUT, or an errno
+ * value as xs_client_request.
  */
 int		 xs_client_recv(struct xs_client *c, int timeout_ms,
 		     struct xs_reply *msg);
@@ -363,7 +409,10 @@ int		 xs_client_recv(struct xs_client *c, int timeout_ms,
 /*
  * The next watch event: one set aside by an earlier call, else one read
  * from the socket within timeout_ms. *path and *token point into client
- * memory valid until the next call. Returns 0 or ETIMEDOUT or an errno.
+ * memory valid until the next call. Returns 0, ETIMEDOUT, EBUSY while
+ * replies to xs_client_send are outstanding, EPROTO for an event that is
+ * not "path\0token\0" or a message that is not an event, or an errno as
+ * xs_client_request.
  */
 int		 xs_client_next_event(struct xs_client *c, int timeout_ms,
 		     const char **path, const char **token);
