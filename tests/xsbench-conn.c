@@ -3,6 +3,8 @@
  * check_crash: buffered output written in as few system calls as
  * possible, input parsed into whole messages.
  */
+#include "config.h"
+
 #include <errno.h>
 #include <poll.h>
 #include <stdlib.h>

@@ -32,6 +32,8 @@
  * not deliver watch events (a daemon without a store). Exit status 1 on
  * any error, with a message on stderr.
  */
+#include "config.h"
+
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
