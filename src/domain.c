@@ -53,3 +53,31 @@ op_set_feature(struct request *req)
 {
 	return ENOSYS;
 }
+
+/* INTRODUCE: comes with guest rings. */
+int
+op_introduce(struct request *req)
+{
+	return ENOSYS;
+}
+
+/* RELEASE: comes with guest rings. */
+int
+op_release(struct request *req)
+{
+	return ENOSYS;
+}
+
+/* RESUME: comes with guest rings. */
+int
+op_resume(struct request *req)
+{
+	return ENOSYS;
+}
+
+/* SET_TARGET: comes with guest rings. */
+int
+op_set_target(struct request *req)
+{
+	return ENOSYS;
+}

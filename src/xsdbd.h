@@ -85,6 +85,8 @@ struct xsdbd_options {
 	bool		 keep_orphans;	/* -K */
 	bool		 no_recovery;	/* -R */
 	bool		 live_update;	/* -U */
+	bool		 internal_db;	/* -I: accepted, meaningless */
+	unsigned int	 dom0_event;	/* --event */
 	unsigned int	 master_domid;	/* --master-domid */
 	unsigned int	 priv_domid;	/* --priv-domid */
 };
@@ -124,7 +126,8 @@ struct conn_ops {
 #define CONN_DEAD	0x2	/* to be freed at the end of the turn */
 #define CONN_EOF	0x4	/* peer closed its side */
 #define CONN_READY	0x8	/* on xd->ready: has input to process */
-#define CONN_PAUSED	0x10	/* not read while its output is large */
+#define CONN_FLUSH	0x10	/* on xd->flush: output to try at the end
+				   of the turn */
 
 /* A growable byte buffer; data lives in [off, len). */
 struct buf {
@@ -163,6 +166,7 @@ struct conn {
 
 	TAILQ_ENTRY(conn)	 entry;	/* xd->conns */
 	TAILQ_ENTRY(conn)	 ready_entry; /* xd->ready */
+	TAILQ_ENTRY(conn)	 flush_entry; /* xd->flush */
 };
 TAILQ_HEAD(conn_list, conn);
 
@@ -177,9 +181,12 @@ struct txn {
 
 /* Dispatch flags. */
 #define DISPATCH_PRIV	0x1	/* privileged connections only (EACCES) */
-#define DISPATCH_NOTID	0x2	/* tx id is ignored: runs outside it */
-#define DISPATCH_WRITES	0x4	/* changes the store: runs in a nested
-				   write transaction of the group */
+#define DISPATCH_NOTID	0x2	/* tx id is not looked up: runs outside */
+#define DISPATCH_WRITES	0x4	/* changes nodes: outside a transaction it
+				   runs in a nested write transaction of
+				   the group, inside one on its XS txn */
+#define DISPATCH_GLOBAL	0x8	/* the tx id is checked but the request
+				   runs on the group (domain operations) */
 
 /*
  * One entry of the dispatch table, indexed by message type. A handler
@@ -192,54 +199,70 @@ struct dispatch_entry {
 	int		 flags;
 };
 
+/* A piece of scratch memory of a request. */
+struct scratch {
+	struct scratch	*next;
+	max_align_t	 data[];
+};
+
 /* A request being handled. Lives from dispatch until its reply is queued. */
 struct request {
 	struct xsdbd		*xd;
 	struct conn		*conn;
 	struct xs_header	 hdr;
+	const struct dispatch_entry *entry;
 	const char		*data;	/* payload, with a NUL added after it */
 	uint32_t		 len;	/* payload length without that NUL */
 	struct txn		*txn;	/* named by tx id, or NULL */
 	struct store_txn	*st;	/* where the handler reads and writes */
-	bool			 in_group; /* st belongs to the group commit */
+	bool			 in_group; /* st is the group's: the reply
+					      waits for its commit */
 
 	/* Reply. */
 	uint32_t		 rtype;
 	char			*rbuf;	/* XS_PAYLOAD_MAX bytes */
 	uint32_t		 rlen;
-	bool			 replied;
+	bool			 replied; /* a reply is set */
+	bool			 sent;	/* and already queued (request_flush) */
 
 	/* Scratch memory, freed with the request. */
-	char			*scratch;
-	size_t			 scratch_used;
-	size_t			 scratch_cap;
+	struct scratch		*scratch;
 };
 
 /* A change observed in the group, kept until its commit. */
 struct group_change {
 	enum store_change	 kind;
-	uint32_t		 path;	/* offset of the path in group.paths */
+	size_t			 path;	/* offset of the path in group.paths */
+	bool			 dropped; /* its commit failed */
 };
 
 /*
  * A message queued during a turn, released after the group commit in the
- * order it was queued. Its bytes are in group.msgs.
+ * order it was queued. Its bytes are in group.msgs. Changes up to
+ * chg_end are handed to watch.c before it goes out, so that a writer
+ * watching its own write sees the event before the reply, as with Xen.
  */
 struct group_msg {
 	struct conn		*conn;
 	size_t			 off;	/* header + payload in group.msgs */
 	size_t			 len;
-	size_t			 chg_first; /* changes made by this request */
-	size_t			 chg_last;
-	bool			 in_group; /* answered from the group: on a
-					      failed commit, an ERROR */
+	size_t			 chg_end; /* changes made up to this message */
+	bool			 in_group; /* answered from the group: an
+					      ERROR if its commit fails */
+	int			 err;	/* its commit failed with this */
 };
 
 /* The group commit of one loop turn (group.c). */
 struct group {
+	bool			 collecting; /* messages wait for the commit */
 	struct store_txn	*wtxn;	/* top-level write txn, or NULL */
 	struct store_txn	*rtxn;	/* read snapshot while wtxn is NULL */
-	struct store_txn	*nested; /* the request's nested txn */
+	struct store_txn	*nested; /* the running request's, or NULL */
+	size_t			 nested_chg; /* changes before it began */
+	size_t			 nested_paths;
+	size_t			 split;	/* first message after the last
+					   commit of this turn */
+	size_t			 split_chg;
 
 	struct group_msg	*msgv;
 	size_t			 nmsg;
@@ -252,7 +275,7 @@ struct group {
 	struct buf		 paths;
 
 	uint64_t		 commits; /* statistics */
-	uint64_t		 grouped; /* write requests committed */
+	uint64_t		 failures;
 };
 
 /* The daemon. */
@@ -261,7 +284,7 @@ struct xsdbd {
 	struct quota		 quota;
 	struct event_base	*base;
 	struct store		*store;
-	volatile bool		 running;
+	bool			 running;
 	int			 exit_status;
 
 	/* Listener (conn-sock.c). */
@@ -272,14 +295,18 @@ struct xsdbd {
 	/* Connections (conn.c). */
 	struct conn_list	 conns;
 	struct conn_list	 ready;	/* with input to process */
+	struct conn_list	 flush;	/* with output to try */
 	unsigned int		 nconns;
 	uint64_t		 next_conn_id;
+	char			 reqbuf[XS_PAYLOAD_MAX + 1];
+	char			 replybuf[XS_PAYLOAD_MAX];
 
 	/* Group commit (group.c). */
 	struct group		 group;
 
 	/* Transactions (txn.c). */
 	struct event		*ev_txn_timer;
+	unsigned int		 ntxns;
 
 	/* Subsystems. */
 	struct watch_index	*watches;	/* watch.c */
@@ -323,7 +350,15 @@ void		 buf_reset(struct buf *);
 void		 buf_free(struct buf *);
 size_t		 buf_used(const struct buf *);
 
-/* conn.c */
+/*
+ * conn.c
+ *
+ * A transport calls conn_new for a new peer, conn_input when it may read
+ * and conn_output when it may write. Everything else queues with
+ * conn_queue / conn_queue_event, which never free or close a connection:
+ * a connection to be dropped is marked (conn_bad, conn_kill) and freed at
+ * the end of the turn.
+ */
 struct conn	*conn_new(struct xsdbd *, const struct conn_ops *, void *priv,
 		     int fd, unsigned int domid);
 void		 conn_input(struct conn *);
@@ -332,11 +367,12 @@ int		 conn_queue(struct conn *, uint32_t type, uint32_t req_id,
 		     uint32_t tx_id, const void *payload, uint32_t len);
 int		 conn_queue_event(struct conn *, const char *path,
 		     const char *token);
+void		 conn_out_add(struct conn *, const void *msg, size_t len);
 bool		 conn_want_read(const struct conn *);
 bool		 conn_want_write(const struct conn *);
 void		 conn_bad(struct conn *, const char *why);
-void		 conn_kill(struct conn *);
-void		 conn_process(struct xsdbd *);
+void		 conn_kill(struct conn *, const char *why);
+bool		 conn_busy(const struct xsdbd *);
 void		 conn_end_of_turn(struct xsdbd *);
 void		 conn_free_all(struct xsdbd *);
 
@@ -344,28 +380,54 @@ void		 conn_free_all(struct xsdbd *);
 int		 conn_sock_listen(struct xsdbd *, char *errbuf, size_t);
 void		 conn_sock_close_listener(struct xsdbd *);
 
-/* dispatch.c */
+/*
+ * dispatch.c
+ *
+ * Helpers for handlers: request_reply copies a reply (E2BIG over
+ * XS_PAYLOAD_MAX); request_flush queues it at once so that a handler can
+ * queue an event after it (WATCH); request_alloc gives scratch memory
+ * freed with the request; request_path canonicalizes a path of the
+ * request (EINVAL); request_get reads a node the connection may access
+ * (ENOENT, or EACCES where Xen hides a node's existence); request_can is
+ * the one permission check of the daemon.
+ */
 const struct dispatch_entry *dispatch_entry(uint32_t type);
 void		 dispatch(struct conn *, const struct xs_header *,
 		     const char *payload);
 int		 request_reply(struct request *, const void *, size_t);
 int		 request_reply_str(struct request *, const char *);
 int		 request_ack(struct request *);
+void		 request_flush(struct request *);
 void		*request_alloc(struct request *, size_t);
+const char	*request_onearg(const struct request *);
 int		 request_path(struct request *, const char *path, int flags,
 		     char **out);
 bool		 request_can(const struct request *,
 		     const struct store_node *, unsigned int want);
-const char	*request_onearg(const struct request *);
+int		 request_get(struct request *, const char *path,
+		     unsigned int want, struct store_node *node);
 
-/* group.c */
+/*
+ * group.c
+ *
+ * The group commit: group_read_txn gives the turn's view of the store
+ * outside transactions; group_write_begin a nested write transaction of
+ * the turn's write transaction whose changes are recorded, ended by
+ * group_write_end; group_split commits what the turn has so far (to let
+ * the store grow its map); group_commit ends the turn: commit, then
+ * release the queued messages and hand each change to watch_changed.
+ */
 int		 group_read_txn(struct xsdbd *, struct store_txn **);
 int		 group_write_begin(struct xsdbd *, struct store_txn **);
-void		 group_write_end(struct xsdbd *, int err);
-int		 group_add_msg(struct xsdbd *, struct conn *, const void *hdr,
-		     const void *payload, uint32_t len, bool in_group);
+int		 group_write_end(struct xsdbd *, int err);
+void		 group_note_change(void *xd, enum store_change,
+		     const char *path);
+void		 group_trim_changes(struct xsdbd *, const char *path);
+int		 group_add_msg(struct xsdbd *, struct conn *,
+		     const struct xs_header *, const void *payload,
+		     bool in_group);
+void		 group_split(struct xsdbd *);
 void		 group_commit(struct xsdbd *);
-void		 group_conn_gone(struct xsdbd *, struct conn *);
 void		 group_free(struct xsdbd *);
 
 /* op-node.c */
@@ -377,6 +439,9 @@ int		 op_directory(struct request *);
 int		 op_directory_part(struct request *);
 int		 op_get_perms(struct request *);
 int		 op_set_perms(struct request *);
+int		 op_special_perms(struct xsdbd *, struct store_txn *,
+		     const char *path, struct xs_perm *perms,
+		     unsigned int max, unsigned int *n);
 
 /* txn.c */
 int		 txn_init(struct xsdbd *);
@@ -410,11 +475,17 @@ int		 op_get_domain_path(struct request *);
 int		 op_is_domain_introduced(struct request *);
 int		 op_get_feature(struct request *);
 int		 op_set_feature(struct request *);
+int		 op_introduce(struct request *);
+int		 op_release(struct request *);
+int		 op_resume(struct request *);
+int		 op_set_target(struct request *);
 
 /* quota.c */
 void		 quota_defaults(struct quota *);
 int		 quota_option(struct quota *, const char *arg, bool soft);
 int		 quota_timeout_option(struct quota *, const char *arg);
+int		 quota_check_write(struct request *, const char *path,
+		     const struct store_node *old, uint32_t vlen);
 int		 op_get_quota(struct request *);
 int		 op_set_quota(struct request *);
 

@@ -1,0 +1,382 @@
+/*
+ * dispatch.c - from a framed request to its handler and back.
+ *
+ * The checks common to all requests run once, here, in the order of Xen's
+ * C xenstored (process_message): a type that is not a request answers
+ * ENOSYS (20, 65535 and everything over 26 included); a privileged type
+ * from an unprivileged connection EACCES; a tx id that names no open
+ * transaction of the connection ENOENT (WATCH and UNWATCH ignore the tx
+ * id). Then the handler runs with req->st set to where it reads and
+ * writes:
+ *
+ *	- inside a transaction: the transaction's STORE_TXN_XS;
+ *	- a request that changes nodes: a nested write transaction of the
+ *	  group, so that its failure (ENOSPC from a full map, a quota) is
+ *	  undone alone while the rest of the group commits;
+ *	- anything else: the group's view, which sees every write answered
+ *	  before it.
+ *
+ * Each request owns its scratch memory (request_alloc), freed in one place
+ * when the reply is queued.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xsdbd.h"
+
+static int	dispatch_run(struct request *);
+static void	dispatch_finish(struct request *, int);
+static void	request_free_scratch(struct request *);
+static int	request_parent_access(struct request *, const char *,
+		    unsigned int);
+
+/* The requests, indexed by type (Xen's wire_funcs). */
+static const struct dispatch_entry dispatch_table[XS_TYPE_COUNT] = {
+	[XS_CONTROL] = { "CONTROL", op_control, DISPATCH_PRIV },
+	[XS_DIRECTORY] = { "DIRECTORY", op_directory, 0 },
+	[XS_READ] = { "READ", op_read, 0 },
+	[XS_GET_PERMS] = { "GET_PERMS", op_get_perms, 0 },
+	[XS_WATCH] = { "WATCH", op_watch, DISPATCH_NOTID },
+	[XS_UNWATCH] = { "UNWATCH", op_unwatch, DISPATCH_NOTID },
+	[XS_TRANSACTION_START] = { "TRANSACTION_START",
+	    op_transaction_start, 0 },
+	[XS_TRANSACTION_END] = { "TRANSACTION_END", op_transaction_end, 0 },
+	[XS_INTRODUCE] = { "INTRODUCE", op_introduce,
+	    DISPATCH_PRIV | DISPATCH_WRITES | DISPATCH_GLOBAL },
+	[XS_RELEASE] = { "RELEASE", op_release,
+	    DISPATCH_PRIV | DISPATCH_WRITES | DISPATCH_GLOBAL },
+	[XS_GET_DOMAIN_PATH] = { "GET_DOMAIN_PATH", op_get_domain_path, 0 },
+	[XS_WRITE] = { "WRITE", op_write, DISPATCH_WRITES },
+	[XS_MKDIR] = { "MKDIR", op_mkdir, DISPATCH_WRITES },
+	[XS_RM] = { "RM", op_rm, DISPATCH_WRITES },
+	[XS_SET_PERMS] = { "SET_PERMS", op_set_perms, DISPATCH_WRITES },
+	[XS_IS_DOMAIN_INTRODUCED] = { "IS_DOMAIN_INTRODUCED",
+	    op_is_domain_introduced, DISPATCH_PRIV },
+	[XS_RESUME] = { "RESUME", op_resume,
+	    DISPATCH_PRIV | DISPATCH_WRITES | DISPATCH_GLOBAL },
+	[XS_SET_TARGET] = { "SET_TARGET", op_set_target,
+	    DISPATCH_PRIV | DISPATCH_WRITES | DISPATCH_GLOBAL },
+	[XS_RESET_WATCHES] = { "RESET_WATCHES", op_reset_watches, 0 },
+	[XS_DIRECTORY_PART] = { "DIRECTORY_PART", op_directory_part, 0 },
+	[XS_GET_FEATURE] = { "GET_FEATURE", op_get_feature, DISPATCH_PRIV },
+	[XS_SET_FEATURE] = { "SET_FEATURE", op_set_feature,
+	    DISPATCH_PRIV | DISPATCH_WRITES | DISPATCH_GLOBAL },
+	[XS_GET_QUOTA] = { "GET_QUOTA", op_get_quota, DISPATCH_PRIV },
+	[XS_SET_QUOTA] = { "SET_QUOTA", op_set_quota,
+	    DISPATCH_PRIV | DISPATCH_WRITES | DISPATCH_GLOBAL },
+};
+
+/* The table entry of a type, or NULL if the type is not a request. */
+const struct dispatch_entry *
+dispatch_entry(uint32_t type)
+{
+	if (type >= XS_TYPE_COUNT || dispatch_table[type].handler == NULL)
+		return NULL;
+	return &dispatch_table[type];
+}
+
+/* Handle one request of c; payload has a NUL after its h->len bytes. */
+void
+dispatch(struct conn *c, const struct xs_header *h, const char *payload)
+{
+	struct xsdbd	*xd = c->xd;
+	struct request	 req;
+	int		 rc;
+
+	xd->requests++;
+	if (xd->trace != NULL)
+		trace_in(xd, c, h, payload);
+
+	memset(&req, 0, sizeof req);
+	req.xd = xd;
+	req.conn = c;
+	req.hdr = *h;
+	req.data = payload;
+	req.len = h->len;
+	req.rbuf = xd->replybuf;
+
+	if ((req.entry = dispatch_entry(h->type)) == NULL) {
+		rc = ENOSYS;
+		goto done;
+	}
+	if ((req.entry->flags & DISPATCH_PRIV) && !c->privileged) {
+		rc = EACCES;
+		goto done;
+	}
+	if (!(req.entry->flags & DISPATCH_NOTID) && h->tx_id != 0) {
+		if ((req.txn = txn_find(c, h->tx_id)) == NULL) {
+			rc = ENOENT;
+			goto done;
+		}
+	}
+	rc = dispatch_run(&req);
+	if (rc == ENOSPC && req.in_group && (req.entry->flags &
+	    DISPATCH_WRITES)) {
+		/*
+		 * The map may be full: commit what the turn has so far, so
+		 * that the store can grow its map, and try once more.
+		 */
+		group_split(xd);
+		req.replied = false;
+		rc = dispatch_run(&req);
+	}
+done:
+	dispatch_finish(&req, rc);
+}
+
+/* Pick the request's store transaction and run its handler. */
+static int
+dispatch_run(struct request *req)
+{
+	struct xsdbd	*xd = req->xd;
+	int		 flags = req->entry->flags, rc;
+
+	if (req->txn != NULL && !(flags & DISPATCH_GLOBAL)) {
+		/*
+		 * A transaction that outlived its time has no snapshot:
+		 * everything but its end answers EAGAIN.
+		 */
+		if (req->txn->st == NULL &&
+		    req->hdr.type != XS_TRANSACTION_END)
+			return EAGAIN;
+		req->st = req->txn->st;
+		req->in_group = false;
+		return req->entry->handler(req);
+	}
+	req->in_group = true;
+	if (flags & DISPATCH_WRITES) {
+		if ((rc = group_write_begin(xd, &req->st)) != 0)
+			return rc;
+		rc = req->entry->handler(req);
+		return group_write_end(xd, rc);
+	}
+	if ((rc = group_read_txn(xd, &req->st)) != 0)
+		return rc;
+	return req->entry->handler(req);
+}
+
+/* Queue the reply or the error of a request and free its memory. */
+static void
+dispatch_finish(struct request *req, int rc)
+{
+	struct xsdbd		*xd = req->xd;
+	struct xs_header	 h;
+	const char		*name;
+	int			 qrc;
+
+	request_free_scratch(req);
+	if (req->sent)
+		return;
+	if (rc == 0 && !req->replied) {
+		log_warnx("%s: handler gave no reply", req->entry->name);
+		rc = EIO;
+	}
+	h.req_id = req->hdr.req_id;
+	h.tx_id = req->hdr.tx_id;
+	if (rc != 0) {
+		name = xs_wire_error_name(rc);
+		h.type = XS_ERROR;
+		h.len = (uint32_t)strlen(name) + 1;
+		qrc = group_add_msg(xd, req->conn, &h, name, req->in_group);
+	} else {
+		h.type = req->rtype;
+		h.len = req->rlen;
+		qrc = group_add_msg(xd, req->conn, &h, req->rbuf,
+		    req->in_group);
+	}
+	if (qrc != 0)
+		conn_kill(req->conn, "out of memory for a reply");
+}
+
+/*
+ * Set the reply of the request: type is the request's. Returns E2BIG if
+ * it is over XS_PAYLOAD_MAX (the handler returns that as its error).
+ */
+int
+request_reply(struct request *req, const void *data, size_t len)
+{
+	if (len > XS_PAYLOAD_MAX)
+		return E2BIG;
+	if (len > 0 && data != req->rbuf)
+		memmove(req->rbuf, data, len);
+	req->rtype = req->hdr.type;
+	req->rlen = (uint32_t)len;
+	req->replied = true;
+	return 0;
+}
+
+/* Reply with a string and its NUL. */
+int
+request_reply_str(struct request *req, const char *s)
+{
+	return request_reply(req, s, strlen(s) + 1);
+}
+
+/* Reply "OK". */
+int
+request_ack(struct request *req)
+{
+	return request_reply(req, "OK", 3);
+}
+
+/*
+ * Queue the reply now rather than when the handler returns, so that a
+ * message queued afterwards (the first event of a WATCH) follows it.
+ */
+void
+request_flush(struct request *req)
+{
+	struct xs_header	h;
+
+	if (!req->replied || req->sent)
+		return;
+	h.type = req->rtype;
+	h.req_id = req->hdr.req_id;
+	h.tx_id = req->hdr.tx_id;
+	h.len = req->rlen;
+	if (group_add_msg(req->xd, req->conn, &h, req->rbuf,
+	    req->in_group) != 0)
+		conn_kill(req->conn, "out of memory for a reply");
+	req->sent = true;
+}
+
+/* Scratch memory for the request, freed with it. NULL if out of memory. */
+void *
+request_alloc(struct request *req, size_t len)
+{
+	struct scratch	*s;
+
+	if (len > SIZE_MAX - sizeof *s)
+		return NULL;
+	if ((s = malloc(sizeof *s + len)) == NULL)
+		return NULL;
+	s->next = req->scratch;
+	req->scratch = s;
+	return s->data;
+}
+
+/* Free the request's scratch memory. */
+static void
+request_free_scratch(struct request *req)
+{
+	struct scratch	*s;
+
+	while ((s = req->scratch) != NULL) {
+		req->scratch = s->next;
+		free(s);
+	}
+}
+
+/*
+ * The one string of a payload that must hold exactly one, ending at its
+ * end (Xen's onearg), or NULL.
+ */
+const char *
+request_onearg(const struct request *req)
+{
+	if (req->len == 0 || strlen(req->data) + 1 != req->len)
+		return NULL;
+	return req->data;
+}
+
+/*
+ * Canonicalize a path of the request: relative paths are under the
+ * connection's domain home; the length past /local/domain/<id>/ may not
+ * exceed the path-length quota (-M), which holds for dom0 too in Xen's
+ * daemon. *out is scratch memory. Returns 0, EINVAL or ENOMEM.
+ */
+int
+request_path(struct request *req, const char *path, int flags, char **out)
+{
+	char	*p;
+
+	if (path == NULL)
+		return EINVAL;
+	if ((p = request_alloc(req, XS_ABS_PATH_MAX + 1)) == NULL)
+		return ENOMEM;
+	if (xs_path_canonical(path, req->conn->domid, flags, p,
+	    XS_ABS_PATH_MAX + 1) != 0)
+		return EINVAL;
+	if (p[0] == '/' && xs_path_quota_len(p) > req->xd->quota.path_max)
+		return EINVAL;
+	*out = p;
+	return 0;
+}
+
+/*
+ * The permission check of the daemon: may the request's connection have
+ * the access want (XS_PERM_READ, XS_PERM_WRITE) to the node? Privileged
+ * connections may do anything; a domain with a target acts for it too.
+ */
+bool
+request_can(const struct request *req, const struct store_node *node,
+    unsigned int want)
+{
+	const struct conn	*c = req->conn;
+	unsigned int		 acc;
+
+	if (c->privileged)
+		return true;
+	acc = xs_perm_access(node->perms, node->nperms, c->domid);
+	if (c->target != UINT_MAX)
+		acc |= xs_perm_access(node->perms, node->nperms, c->target);
+	return (acc & want) == want;
+}
+
+/*
+ * For a node that does not exist: may the connection know that? Xen asks
+ * the nearest existing ancestor for the same access and answers EACCES
+ * rather than ENOENT if it is refused.
+ */
+static int
+request_parent_access(struct request *req, const char *path,
+    unsigned int want)
+{
+	struct store_node	 node;
+	char			*p, *q, *t;
+	size_t			 sz = strlen(path) + 1;
+	int			 rc;
+
+	if (req->conn->privileged)
+		return ENOENT;
+	if ((p = request_alloc(req, sz)) == NULL ||
+	    (q = request_alloc(req, sz)) == NULL)
+		return ENOMEM;
+	memcpy(p, path, sz);
+	while (xs_path_parent(p, q, sz) == 0) {
+		t = p;
+		p = q;
+		q = t;
+		rc = store_get(req->st, p, &node);
+		if (rc == ENOENT)
+			continue;
+		if (rc != 0)
+			return rc;
+		return request_can(req, &node, want) ? ENOENT : EACCES;
+	}
+	return EACCES;
+}
+
+/*
+ * Read the node at an absolute path for an access. Returns 0, ENOENT,
+ * EACCES, or a store error.
+ */
+int
+request_get(struct request *req, const char *path, unsigned int want,
+    struct store_node *node)
+{
+	int	rc;
+
+	rc = store_get(req->st, path, node);
+	if (rc == ENOENT)
+		return request_parent_access(req, path, want);
+	if (rc != 0)
+		return rc;
+	if (!request_can(req, node, want))
+		return EACCES;
+	return 0;
+}
