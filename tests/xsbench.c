@@ -142,6 +142,7 @@ static int	xsbench_count_event(struct xb_conn *,
 		    const struct xs_header *, const char *, void *);
 static int	xsbench_poll_out(struct xsbench *, struct xb_conn *);
 static int	xsbench_run(struct xsbench *);
+static void	xsbench_free(struct xsbench *);
 static int	xsbench_startup(const char *, char **);
 
 static const struct xsbench_workload xsbench_workloads[] = {
@@ -677,6 +678,24 @@ xsbench_run(struct xsbench *b)
 	return 0;
 }
 
+/* Close every connection and free the run's memory. */
+static void
+xsbench_free(struct xsbench *b)
+{
+	unsigned int	i;
+
+	for (i = 0; b->conns != NULL && i < b->nconns; i++)
+		xb_conn_free(b->conns[i]);
+	for (i = 0; b->watchers != NULL && i < b->nwatchers; i++)
+		xb_conn_free(b->watchers[i]);
+	xb_conn_free(b->setup);
+	free(b->conns);
+	free(b->watchers);
+	free(b->slots);
+	if (b->epfd > 0)
+		close(b->epfd);
+}
+
 /*
  * startup: run the command that starts a daemon on the socket, and time
  * from its start to the first answer. A daemonizing command may return
@@ -804,7 +823,9 @@ main(int argc, char **argv)
 	if (b.wl->next == xsbench_preload_next && b.max_ops == 0)
 		xsbench_usage();
 
-	if ((err = xsbench_run(&b)) != 0)
+	err = xsbench_run(&b);
+	xsbench_free(&b);
+	if (err != 0)
 		xsbench_fatal(b.wl->name, err);
 	return 0;
 }
