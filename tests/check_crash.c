@@ -14,7 +14,7 @@
  *
  * Environment: XSDB_TOP_BUILDDIR (the daemon is src/xsdbd there, or
  * XSDB_CRASH_DAEMON), XSDB_CRASH_SEED (default: from the clock; printed),
- * XSDB_CRASH_KILLS (default 200).
+ * XSDB_CRASH_KILLS (default 300).
  */
 #include "config.h"
 
@@ -43,7 +43,7 @@
 					 * writes in transactions */
 #define CRASH_NODES		6	/* nodes per plain slot */
 #define CRASH_PAD_MAX		200	/* padding after the counter */
-#define CRASH_KILLS		200
+#define CRASH_KILLS		300
 #define CRASH_MAX_DELAY_US	40000	/* longest write phase of a cycle */
 #define CRASH_CALL_MS		10000
 
