@@ -37,13 +37,19 @@ for s in ${REF_SOCKET:+"$REF_SOCKET"} ${NULL_SOCKET:+"$NULL_SOCKET"}; do
 	[ -S "$s" ] || die "$s is not a socket"
 done
 
-# ops/s of one run, or "n/a" if the daemon lacks what the workload needs.
+failed=0
+
+# ops/s of one run, "n/a" if the daemon lacks what the workload needs,
+# "error" (with the message on stderr) if the run failed.
 run()
 {
 	_sock=$1
 	shift
-	_out=$("$xsbench" -s "$_sock" "$@" -d "$duration") ||
-	    die "xsbench -s $_sock $* failed"
+	if ! _out=$("$xsbench" -s "$_sock" "$@" -d "$duration"); then
+		echo "bench: xsbench -s $_sock $* failed" >&2
+		echo error
+		return
+	fi
 	case $_out in
 	*unsupported*)	echo n/a ;;
 	*)		echo "$_out" | sed -n 's/.* ops_s=\([0-9]*\).*/\1/p' ;;
@@ -66,55 +72,77 @@ vmhwm()
 	sed -n 's/^VmHWM:[[:space:]]*//p' "/proc/$1/status" 2>/dev/null
 }
 
-xsdb_start
-echo "xsbench: $duration s per workload and daemon; xsdbd on" \
-    "$XSDB_SOCKET${REF_SOCKET:+, reference on $REF_SOCKET}${NULL_SOCKET:+, ceiling on $NULL_SOCKET}"
-echo "c = connections, p = requests in flight per connection;" \
-    "watch counts events delivered to 100 watchers"
-printf '%-20s %12s %12s %7s %10s\n' workload "xsdbd ops/s" "ref ops/s" \
-    ratio "% ceiling"
-for w in $workloads; do
-	for c in 1 16; do
-		for p in 1 8; do
-			mine=$(run "$XSDB_SOCKET" -w "$w" -c $c -p $p)
-			ref=-
-			ceil=-
-			[ -n "${REF_SOCKET:-}" ] &&
-			    ref=$(run "$REF_SOCKET" -w "$w" -c $c -p $p)
-			[ -n "${NULL_SOCKET:-}" ] &&
-			    ceil=$(run "$NULL_SOCKET" -w "$w" -c $c -p $p)
-			pct=$(ratio "$mine" "$ceil")
-			[ "$pct" != - ] &&
-			    pct=$(awk -v r="$pct" 'BEGIN { printf "%.0f%%", r * 100 }')
-			printf '%-20s %12s %12s %7s %10s\n' \
-			    "$w c=$c p=$p" "$mine" "$ref" \
-			    "$(ratio "$mine" "$ref")" "$pct"
+# Every workload with 1 and 16 connections, 1 and 8 requests in flight.
+workload_table()
+{
+	echo "xsbench: $duration s per workload and daemon; xsdbd on" \
+	    "$XSDB_SOCKET${REF_SOCKET:+, reference on $REF_SOCKET}${NULL_SOCKET:+, ceiling on $NULL_SOCKET}"
+	echo "c = connections, p = requests in flight per connection;" \
+	    "watch counts events delivered to 100 watchers"
+	printf '%-20s %12s %12s %7s %10s\n' workload "xsdbd ops/s" \
+	    "ref ops/s" ratio "% ceiling"
+	for w in $workloads; do
+		for c in 1 16; do
+			for p in 1 8; do
+				mine=$(run "$XSDB_SOCKET" -w "$w" -c $c -p $p)
+				ref=-
+				ceil=-
+				[ -n "${REF_SOCKET:-}" ] &&
+				    ref=$(run "$REF_SOCKET" -w "$w" -c $c -p $p)
+				[ -n "${NULL_SOCKET:-}" ] &&
+				    ceil=$(run "$NULL_SOCKET" -w "$w" -c $c -p $p)
+				for r in "$mine" "$ref" "$ceil"; do
+					[ "$r" = error ] && failed=$((failed + 1))
+				done
+				pct=$(ratio "$mine" "$ceil")
+				[ "$pct" != - ] && pct=$(awk -v r="$pct" \
+				    'BEGIN { printf "%.0f%%", r * 100 }')
+				printf '%-20s %12s %12s %7s %10s\n' \
+				    "$w c=$c p=$p" "$mine" "$ref" \
+				    "$(ratio "$mine" "$ref")" "$pct"
+			done
 		done
 	done
-done
+}
 
-[ "$preload" -gt 0 ] || exit 0
-echo
-out=$("$xsbench" -s "$XSDB_SOCKET" -w preload -n "$preload" -c 4 -p 64) ||
-    die "preload failed"
-secs=$(echo "$out" | sed -n 's/.* secs=\([0-9.]*\).*/\1/p')
-rate=$(echo "$out" | sed -n 's/.* ops_s=\([0-9]*\).*/\1/p')
-echo "preload: $preload nodes in $secs s ($rate writes/s, 4 connections x 64 in flight)"
-pid=${XSDB_PID:-${XSDB_TEST_PID:-}}
-[ -n "$pid" ] && echo "xsdbd peak RSS (VmHWM) after preload: $(vmhwm "$pid")"
-if [ -z "${XSDB_TEST_SOCKET:-}" ]; then
+# Preload nodes, report time, size and RSS; restart and time the first
+# answer with that store.
+preload_and_restart()
+{
+	out=$("$xsbench" -s "$XSDB_SOCKET" -w preload -n "$preload" -c 4 \
+	    -p 64) || { failed=$((failed + 1)); return; }
+	secs=$(echo "$out" | sed -n 's/.* secs=\([0-9.]*\).*/\1/p')
+	rate=$(echo "$out" | sed -n 's/.* ops_s=\([0-9]*\).*/\1/p')
+	echo "preload: $preload nodes in $secs s ($rate writes/s," \
+	    "4 connections x 64 in flight)"
+	pid=${XSDB_PID:-${XSDB_TEST_PID:-}}
+	[ -n "$pid" ] &&
+	    echo "xsdbd peak RSS (VmHWM) after the preload: $(vmhwm "$pid")"
+	[ -z "${XSDB_TEST_SOCKET:-}" ] || return
 	echo "database on disk: $(du -sk "$XSDB_RUNDIR/db" | cut -f1) kB" \
-	    "(apparent size $(du -sk --apparent-size "$XSDB_RUNDIR/db" | cut -f1) kB)"
+	    "(apparent size $(du -sk --apparent-size "$XSDB_RUNDIR/db" |
+	    cut -f1) kB)"
 	xsdb_stop || die "xsdbd did not stop"
+	# The daemon's own messages go to its log, not into the report.
 	# shellcheck disable=SC2086
 	out=$("$xsbench" -s "$XSDB_SOCKET" -w startup -- "$XSDB_DAEMON" \
 	    --db "$XSDB_RUNDIR/db" --socket "$XSDB_SOCKET" \
-	    --pid-file "$XSDB_RUNDIR/pid" ${XSDB_DAEMON_ARGS:-}) ||
-	    die "restart failed"
+	    --pid-file "$XSDB_RUNDIR/pid" ${XSDB_DAEMON_ARGS:-} \
+	    2>>"$XSDB_RUNDIR/daemon.log") ||
+	    die "restart failed: $(tail -5 "$XSDB_RUNDIR/daemon.log")"
 	XSDB_PID=$(cat "$XSDB_RUNDIR/pid")
 	echo "restart with $preload nodes: first answer after" \
 	    "$(echo "$out" | sed -n 's/.* ms=//p') ms"
 	"$xsbench" -s "$XSDB_SOCKET" -w read -d 1 >/dev/null ||
 	    die "xsdbd does not answer after the restart"
-	echo "xsdbd peak RSS (VmHWM) after restart and 1 s of reads: $(vmhwm "$XSDB_PID")"
+	echo "xsdbd peak RSS (VmHWM) after the restart and 1 s of reads:" \
+	    "$(vmhwm "$XSDB_PID")"
+}
+
+xsdb_start
+workload_table
+if [ "$preload" -gt 0 ]; then
+	echo
+	preload_and_restart
 fi
+[ "$failed" -eq 0 ] || die "$failed runs failed"

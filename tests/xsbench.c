@@ -389,6 +389,8 @@ xsbench_watch_setup(struct xsbench *b)
 	struct epoll_event	 ev;
 	struct xsbench_slot	*s;
 	char			 path[XSBENCH_PATH_MAX], buf[XSBENCH_PATH_MAX];
+	char			 reply[64];
+	uint32_t		 rtype;
 	size_t			 pl;
 	uint64_t		 deadline;
 	unsigned int		 i;
@@ -414,10 +416,14 @@ xsbench_watch_setup(struct xsbench *b)
 		n = snprintf(buf + pl, sizeof(buf) - pl, "w%u", i);
 		b->setup_events = 0;
 		err = xb_call(b->watchers[i], XS_WATCH, 0, buf,
-		    pl + (size_t)n + 1, &(uint32_t){ 0 }, NULL, 0,
+		    pl + (size_t)n + 1, &rtype, reply, sizeof(reply),
 		    XSBENCH_SETUP_MS, xsbench_count_event, b);
 		if (err != 0)
 			return err;
+		if (rtype == XS_ERROR)
+			return xb_error_number(reply);
+		if (rtype != XS_WATCH)
+			return EPROTO;
 		/* The event that every new watch fires. */
 		deadline = xb_now_ns() + XSBENCH_EVENT_MS * 1000000ULL;
 		while (b->setup_events == 0) {
