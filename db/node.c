@@ -1,0 +1,723 @@
+/*
+ * node.c - the xenstore tree: read, write, mkdir, rm, set_perms, list.
+ *
+ * The same operations run on LMDB (WRITE, READ) and on an XS
+ * transaction's write set (node-xs.c); the few primitives below pick the
+ * one. Tree rules follow xenstore (docs/misc/xenstore.txt):
+ *
+ * - a write or mkdir creates the missing ancestors of its path; each
+ *   created node copies its parent's permission list and, unless the
+ *   owner is STORE_OWNER_INHERIT, names owner as perms[0].domid with the
+ *   parent's default access kept;
+ * - every change takes the next value of the global counter: a created
+ *   node gets it as id, gen and cgen; a value or permission change gets
+ *   it as the node's gen; a child created or removed as the parent's cgen;
+ * - an rm takes the whole subtree, found breadth first with an explicit
+ *   queue (depth reaches ~1500 components) and removed from the deepest
+ *   end, so that each descendant goes, and is reported, before its parent.
+ *
+ * In an XS transaction, each lookup says what it depends on (STORE_WANT_*)
+ * so that node-xs.c records it in the read set: a write depends on the
+ * node's gen (or its absence), a creation on the absence of each created
+ * node and on the gen of the ancestor whose permissions it copies, never
+ * on the parent's list of children.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store-int.h"
+
+/* A node of a subtree being removed. */
+struct store_rm_item {
+	size_t		 off;		/* path in the arena */
+	size_t		 len;
+	size_t		 parent;	/* index of the parent item */
+	uint64_t	 id;
+	uint64_t	 bytes;
+	uint32_t	 owner;
+	uint16_t	 seq;
+};
+
+/* The subtree being removed. */
+struct store_rm {
+	struct store_txn	*t;
+	struct store_buf	 arena;
+	struct store_rm_item	*items;
+	size_t			 n;
+	size_t			 cap;
+	size_t			 cur;		/* item being listed */
+	struct {
+		uint32_t	 domid;
+		int64_t		 nodes;
+		int64_t		 bytes;
+	}			*usage;
+	size_t			 nusage;
+};
+
+/* A store_list call in progress. */
+struct store_list_ctx {
+	store_child_fn		*fn;
+	void			*arg;
+};
+
+static int	 store_path_ok(const char *, size_t *);
+static int	 store_node_find(struct store_txn *, const char *, size_t,
+		     int, struct store_nrec *);
+static int	 store_node_usage(struct store_txn *, uint32_t, int64_t,
+		     int64_t);
+static int	 store_node_create(struct store_txn *, const char *, size_t,
+		     struct store_nrec *, size_t, struct store_nrec *);
+static int	 store_node_update(struct store_txn *, const char *, size_t,
+		     struct store_nrec *, uint32_t, uint64_t);
+static int	 store_rm_push(struct store_rm *, const char *, size_t);
+static int	 store_rm_child_db(void *, uint64_t, const char *, size_t);
+static int	 store_rm_child_xs(void *, const char *, size_t);
+static int	 store_rm_usage(struct store_rm *, uint32_t, int64_t,
+		     int64_t);
+static int	 store_rm_collect(struct store_rm *);
+static int	 store_rm_delete(struct store_rm *, size_t);
+static int	 store_list_db(void *, uint64_t, const char *, size_t);
+static int	 store_list_xs(void *, const char *, size_t);
+
+/*
+ * Check that a path is one db/ can take: absolute, canonical, valid
+ * characters, not too long. The daemon checks first; this keeps bad
+ * input from doing harm. Returns 0 with *len set, or EINVAL.
+ */
+static int
+store_path_ok(const char *path, size_t *len)
+{
+	size_t	i;
+	char	c;
+
+	if (path == NULL || path[0] != '/')
+		return (EINVAL);
+	for (i = 1; path[i] != '\0'; i++) {
+		if (i >= XS_ABS_PATH_MAX)
+			return (EINVAL);
+		c = path[i];
+		if (c == '/') {
+			if (path[i - 1] == '/')
+				return (EINVAL);
+			continue;
+		}
+		if ((c < 'a' || c > 'z') && (c < 'A' || c > 'Z') &&
+		    (c < '0' || c > '9') && c != '_' && c != '-' && c != '@')
+			return (EINVAL);
+	}
+	if (i > 1 && path[i - 1] == '/')
+		return (EINVAL);
+	*len = i;
+	return (0);
+}
+
+/* Find a node through t, recording want in an XS transaction. */
+static int
+store_node_find(struct store_txn *t, const char *path, size_t plen,
+    int want, struct store_nrec *nr)
+{
+	if (t->xs != NULL)
+		return (store_xs_find(t, path, plen, want, nr));
+	return (store_ndb_find(t, t->mt, path, plen, nr));
+}
+
+/* Add to a domain's usage through t. */
+static int
+store_node_usage(struct store_txn *t, uint32_t domid, int64_t dnodes,
+    int64_t dbytes)
+{
+	if (t->xs != NULL)
+		return (store_xs_usage_add(t, domid, dnodes, dbytes));
+	return (store_ndb_usage_add(t, domid, dnodes, dbytes));
+}
+
+/*
+ * Create the node child at path[0..plen) under parent, found at
+ * path[0..pplen). The parent's record is written first: its value may
+ * point into LMDB's memory, which the other writes may move.
+ */
+static int
+store_node_create(struct store_txn *t, const char *path, size_t pplen,
+    struct store_nrec *parent, size_t plen, struct store_nrec *child)
+{
+	size_t	noff = store_name_off(path, plen), nlen = plen - noff;
+	int	error;
+
+	parent->nchildren++;
+	parent->childbytes += nlen + 1;
+	parent->cgen = child->id;
+	if (t->xs != NULL)
+		error = store_xs_create(t, path, pplen, parent, plen, child);
+	else if ((error = store_ndb_put(t, path, pplen, parent, false)) == 0 &&
+	    (error = store_ndb_put(t, path, plen, child, true)) == 0)
+		error = store_ndb_child_put(t, parent->id, child->id,
+		    path + noff, nlen);
+	if (error != 0)
+		return (error);
+	return (store_node_usage(t, child->perms[0].domid, 1,
+	    (int64_t)store_usage_bytes(child->vlen, child->nperms, nlen)));
+}
+
+/*
+ * Rewrite an existing node after a change of value or permissions and
+ * move its usage (it had owner and bytes before).
+ */
+static int
+store_node_update(struct store_txn *t, const char *path, size_t plen,
+    struct store_nrec *n, uint32_t owner, uint64_t bytes)
+{
+	size_t		nlen = plen - store_name_off(path, plen);
+	uint64_t	nbytes = store_usage_bytes(n->vlen, n->nperms, nlen);
+	int		error;
+
+	if (t->xs != NULL)
+		error = store_xs_update(t, path, plen, n);
+	else
+		error = store_ndb_put(t, path, plen, n, false);
+	if (error != 0)
+		return (error);
+	if (owner == n->perms[0].domid)
+		return (store_node_usage(t, owner, 0,
+		    (int64_t)nbytes - (int64_t)bytes));
+	if ((error = store_node_usage(t, owner, -1, -(int64_t)bytes)) != 0)
+		return (error);
+	return (store_node_usage(t, n->perms[0].domid, 1, (int64_t)nbytes));
+}
+
+/*
+ * Write a value (or, with mkdir, make sure the node exists), creating
+ * missing ancestors. Used by store_write, store_mkdir and the replay of
+ * an XS transaction.
+ */
+int
+store_node_write(struct store_txn *t, const char *path, const void *value,
+    uint32_t vlen, uint32_t owner, bool mkdir, unsigned int *created)
+{
+	struct store_nrec	*n = &t->nr[0], *p, *c, *tmp;
+	size_t			 plen, cur, next;
+	unsigned int		 made = 0;
+	uint64_t		 bytes;
+	uint32_t		 old;
+	int			 error;
+
+	if (created != NULL)
+		*created = 0;
+	if ((error = store_path_ok(path, &plen)) != 0)
+		return (error);
+	if ((error = store_txn_usable(t, true)) != 0)
+		return (error);
+	if (value == NULL)
+		vlen = 0;
+
+	error = store_node_find(t, path, plen,
+	    mkdir ? STORE_WANT_EXIST : STORE_WANT_GEN, n);
+	if (error == 0) {
+		if (mkdir)
+			return (0);
+		old = n->perms[0].domid;
+		bytes = store_usage_bytes(n->vlen, n->nperms,
+		    plen - store_name_off(path, plen));
+		n->value = value;
+		n->vlen = vlen;
+		n->gen = ++t->counter;
+		t->counter_dirty = true;
+		if ((error = store_node_update(t, path, plen, n, old,
+		    bytes)) != 0)
+			return (store_txn_fail(t, error));
+		goto done;
+	}
+	if (error != ENOENT)
+		return (store_txn_fail(t, error));
+
+	/* Find the nearest ancestor that exists; the root always does. */
+	p = &t->nr[1];
+	cur = plen;
+	do {
+		cur = store_parent_len(path, cur);
+		if (cur == 0) {
+			fprintf(stderr, "xsdb: store: the root is missing\n");
+			return (store_txn_fail(t, EIO));
+		}
+		error = store_node_find(t, path, cur, STORE_WANT_GEN, p);
+	} while (error == ENOENT);
+	if (error != 0)
+		return (store_txn_fail(t, error));
+
+	/* Create each missing node from there down. */
+	c = &t->nr[2];
+	while (cur < plen) {
+		next = cur + 1;
+		while (next < plen && path[next] != '/')
+			next++;
+		if ((error = store_nrec_perms_reserve(c, p->nperms)) != 0)
+			return (store_txn_fail(t, error));
+		memcpy(c->pbuf, p->perms, p->nperms * sizeof *c->pbuf);
+		c->perms = c->pbuf;
+		c->nperms = p->nperms;
+		if (owner != STORE_OWNER_INHERIT)
+			c->perms[0].domid = owner;
+		c->id = c->gen = c->cgen = ++t->counter;
+		t->counter_dirty = true;
+		c->nchildren = c->childbytes = 0;
+		c->seq = 0;
+		if (next == plen) {
+			c->value = value;
+			c->vlen = vlen;
+		} else {
+			c->value = "";
+			c->vlen = 0;
+		}
+		error = store_node_create(t, path, cur, p, next, c);
+		if (error != 0)
+			return (store_txn_fail(t, error));
+		made++;
+		tmp = p;
+		p = c;
+		c = tmp;
+		cur = next;
+	}
+
+done:
+	if (t->xs != NULL && (error = store_xs_log(t, mkdir ? STORE_OP_MKDIR :
+	    STORE_OP_WRITE, path, value, vlen, owner, NULL, 0)) != 0)
+		return (store_txn_fail(t, error));
+	if (created != NULL)
+		*created = made;
+	store_report(t, STORE_CHANGE_WRITE, path);
+	return (0);
+}
+
+/* Write a value. */
+int
+store_write(struct store_txn *t, const char *path, const void *value,
+    uint32_t vlen, uint32_t owner, unsigned int *created)
+{
+	return (store_node_write(t, path, value, vlen, owner, false,
+	    created));
+}
+
+/* Create a node with an empty value unless it exists. */
+int
+store_mkdir(struct store_txn *t, const char *path, uint32_t owner,
+    unsigned int *created)
+{
+	return (store_node_write(t, path, "", 0, owner, true, created));
+}
+
+/* Replace a node's permission list. */
+int
+store_node_set_perms(struct store_txn *t, const char *path,
+    const struct xs_perm *perms, unsigned int nperms)
+{
+	struct store_nrec	*n = &t->nr[0];
+	size_t			 plen;
+	uint64_t		 bytes;
+	uint32_t		 old;
+	unsigned int		 i;
+	int			 error;
+
+	if ((error = store_path_ok(path, &plen)) != 0)
+		return (error);
+	if (perms == NULL || nperms == 0)
+		return (EINVAL);
+	for (i = 0; i < nperms; i++) {
+		if (perms[i].access > XS_PERM_BOTH)
+			return (EINVAL);
+	}
+	if ((error = store_txn_usable(t, true)) != 0)
+		return (error);
+	if ((error = store_node_find(t, path, plen, STORE_WANT_GEN, n)) != 0)
+		return (store_txn_fail(t, error));
+	old = n->perms[0].domid;
+	bytes = store_usage_bytes(n->vlen, n->nperms,
+	    plen - store_name_off(path, plen));
+	n->perms = (struct xs_perm *)perms;
+	n->nperms = nperms;
+	n->gen = ++t->counter;
+	t->counter_dirty = true;
+	if ((error = store_node_update(t, path, plen, n, old, bytes)) != 0)
+		return (store_txn_fail(t, error));
+	if (t->xs != NULL && (error = store_xs_log(t, STORE_OP_PERMS, path,
+	    NULL, 0, 0, perms, nperms)) != 0)
+		return (store_txn_fail(t, error));
+	store_report(t, STORE_CHANGE_PERMS, path);
+	return (0);
+}
+
+/* Replace a node's permission list. */
+int
+store_set_perms(struct store_txn *t, const char *path,
+    const struct xs_perm *perms, unsigned int n)
+{
+	return (store_node_set_perms(t, path, perms, n));
+}
+
+/* Add a node to the subtree being removed; its details come later. */
+static int
+store_rm_push(struct store_rm *rm, const char *name, size_t nlen)
+{
+	struct store_rm_item	*it, *parent, *last;
+	unsigned char		*dst;
+	size_t			 off, len, sep, cap;
+	int			 error;
+
+	if (rm->n == rm->cap) {
+		cap = rm->cap * 2;
+		it = reallocarray(rm->items, cap, sizeof *it);
+		if (it == NULL)
+			return (ENOMEM);
+		rm->items = it;
+		rm->cap = cap;
+	}
+	parent = &rm->items[rm->cur];
+	sep = parent->len == 1 ? 0 : 1;		/* no second '/' after root */
+	len = parent->len + sep + nlen;
+	if (len > XS_ABS_PATH_MAX) {
+		fprintf(stderr, "xsdb: store: a child name makes a path too "
+		    "long\n");
+		return (EIO);
+	}
+	last = &rm->items[rm->n - 1];
+	off = last->off + last->len + 1;
+	if ((error = store_buf_reserve(&rm->arena, off + len + 1)) != 0)
+		return (error);
+	dst = rm->arena.data + off;
+	memcpy(dst, rm->arena.data + parent->off, parent->len);
+	if (sep)
+		dst[parent->len] = '/';
+	memcpy(dst + parent->len + sep, name, nlen);
+	dst[len] = '\0';
+	it = &rm->items[rm->n++];
+	it->off = off;
+	it->len = len;
+	it->parent = rm->cur;
+	it->id = 0;
+	return (0);
+}
+
+/* A child found in LMDB while collecting a subtree. */
+static int
+store_rm_child_db(void *arg, uint64_t cid, const char *name, size_t len)
+{
+	struct store_rm	*rm = arg;
+	int		 error;
+
+	if ((error = store_rm_push(rm, name, len)) != 0)
+		return (error);
+	rm->items[rm->n - 1].id = cid;
+	return (0);
+}
+
+/* A child found in an XS transaction while collecting a subtree. */
+static int
+store_rm_child_xs(void *arg, const char *name, size_t len)
+{
+	return (store_rm_push(arg, name, len));
+}
+
+/* Add to the usage the removal takes away. */
+static int
+store_rm_usage(struct store_rm *rm, uint32_t domid, int64_t nodes,
+    int64_t bytes)
+{
+	size_t	i;
+	void	*p;
+
+	for (i = 0; i < rm->nusage; i++) {
+		if (rm->usage[i].domid == domid)
+			break;
+	}
+	if (i == rm->nusage) {
+		p = reallocarray(rm->usage, i + 1, sizeof *rm->usage);
+		if (p == NULL)
+			return (ENOMEM);
+		rm->usage = p;
+		rm->nusage++;
+		rm->usage[i].domid = domid;
+		rm->usage[i].nodes = rm->usage[i].bytes = 0;
+	}
+	rm->usage[i].nodes += nodes;
+	rm->usage[i].bytes += bytes;
+	return (0);
+}
+
+/*
+ * Collect the subtree breadth first: item 0 (the node named) is there
+ * already; each item is looked up and its children queued.
+ */
+static int
+store_rm_collect(struct store_rm *rm)
+{
+	struct store_txn	*t = rm->t;
+	struct store_nrec	*n = &t->nr[0];
+	struct store_rm_item	*it;
+	struct store_buf	 copy = { NULL, 0 };
+	const char		*path;
+	int			 error = 0;
+
+	for (rm->cur = 0; rm->cur < rm->n; rm->cur++) {
+		it = &rm->items[rm->cur];
+		path = (const char *)rm->arena.data + it->off;
+		error = store_node_find(t, path, it->len,
+		    STORE_WANT_GEN | STORE_WANT_CGEN, n);
+		if (error == ENOENT && rm->cur != 0) {
+			fprintf(stderr, "xsdb: store: %s is listed as a child "
+			    "but does not exist\n", path);
+			error = EIO;
+		}
+		if (error != 0)
+			break;
+		if (rm->cur != 0 && t->xs == NULL && n->id != it->id) {
+			fprintf(stderr, "xsdb: store: %s has id %llu, its "
+			    "parent lists %llu\n", path,
+			    (unsigned long long)n->id,
+			    (unsigned long long)it->id);
+			error = EIO;
+			break;
+		}
+		it->id = n->id;
+		it->owner = n->perms[0].domid;
+		it->bytes = store_usage_bytes(n->vlen, n->nperms,
+		    it->len - store_name_off(path, it->len));
+		it->seq = n->seq;
+		if (n->nchildren == 0 && t->xs == NULL)
+			continue;
+		/* Queuing children may move the arena: list from a copy. */
+		if (t->xs != NULL) {
+			if ((error = store_buf_reserve(&copy, it->len)) != 0)
+				break;
+			memcpy(copy.data, path, it->len);
+			error = store_xs_children(t, (const char *)copy.data,
+			    it->len, store_rm_child_xs, rm);
+		} else
+			error = store_ndb_children(t, t->mt, it->id,
+			    store_rm_child_db, rm);
+		if (error != 0)
+			break;
+	}
+	store_buf_free(&copy);
+	return (error);
+}
+
+/* Delete item i of the subtree (not its parent's records). */
+static int
+store_rm_delete(struct store_rm *rm, size_t i)
+{
+	struct store_txn	*t = rm->t;
+	struct store_rm_item	*it = &rm->items[i];
+	const char		*path = (const char *)rm->arena.data + it->off;
+	int			 error;
+
+	if (t->xs != NULL)
+		error = store_xs_remove(t, path, it->len);
+	else {
+		error = store_ndb_del(t, path, it->len, it->seq);
+		if (error == 0 && i != 0)
+			error = store_ndb_child_del(t,
+			    rm->items[it->parent].id, it->id);
+	}
+	if (error != 0)
+		return (error);
+	return (store_rm_usage(rm, it->owner, -1, -(int64_t)it->bytes));
+}
+
+/* Remove a node and its descendants. */
+int
+store_node_rm(struct store_txn *t, const char *path, unsigned int *removed)
+{
+	struct store_rm		 rm;
+	struct store_nrec	*p = &t->nr[1];
+	size_t			 plen, pplen, nlen, i;
+	uint64_t		 gen;
+	int			 error;
+
+	if (removed != NULL)
+		*removed = 0;
+	if ((error = store_path_ok(path, &plen)) != 0)
+		return (error);
+	if (plen == 1)
+		return (EINVAL);
+	if ((error = store_txn_usable(t, true)) != 0)
+		return (error);
+
+	memset(&rm, 0, sizeof rm);
+	rm.t = t;
+	rm.cap = 64;
+	rm.items = calloc(rm.cap, sizeof *rm.items);
+	if (rm.items == NULL ||
+	    store_buf_reserve(&rm.arena, plen + 1) != 0) {
+		error = ENOMEM;
+		goto fail;
+	}
+	memcpy(rm.arena.data, path, plen + 1);
+	rm.items[0].off = 0;
+	rm.items[0].len = plen;
+	rm.n = 1;
+	if ((error = store_rm_collect(&rm)) != 0)
+		goto fail;
+
+	/* Deepest first: each node goes before its parent. */
+	gen = ++t->counter;
+	t->counter_dirty = true;
+	for (i = rm.n; i-- > 0;) {
+		if ((error = store_rm_delete(&rm, i)) != 0)
+			goto fail;
+		if (i != 0)
+			store_report(t, STORE_CHANGE_RM_CHILD,
+			    (const char *)rm.arena.data + rm.items[i].off);
+	}
+
+	/* The parent loses a child. */
+	pplen = store_parent_len(path, plen);
+	nlen = plen - store_name_off(path, plen);
+	if ((error = store_node_find(t, path, pplen, 0, p)) != 0) {
+		if (error == ENOENT) {
+			fprintf(stderr, "xsdb: store: the parent of %s is "
+			    "missing\n", path);
+			error = EIO;
+		}
+		goto fail;
+	}
+	if (p->nchildren > 0)
+		p->nchildren--;
+	p->childbytes = p->childbytes > nlen + 1 ?
+	    p->childbytes - (nlen + 1) : 0;
+	p->cgen = gen;
+	if (t->xs != NULL)
+		error = store_xs_unlink(t, path, pplen, p, plen);
+	else if ((error = store_ndb_put(t, path, pplen, p, false)) == 0)
+		error = store_ndb_child_del(t, p->id, rm.items[0].id);
+	if (error != 0)
+		goto fail;
+	for (i = 0; i < rm.nusage; i++) {
+		error = store_node_usage(t, rm.usage[i].domid,
+		    rm.usage[i].nodes, rm.usage[i].bytes);
+		if (error != 0)
+			goto fail;
+	}
+	if (t->xs != NULL && (error = store_xs_log(t, STORE_OP_RM, path,
+	    NULL, 0, 0, NULL, 0)) != 0)
+		goto fail;
+	if (removed != NULL)
+		*removed = (unsigned int)rm.n;
+	store_report(t, STORE_CHANGE_RM, path);
+	error = 0;
+
+fail:
+	free(rm.items);
+	free(rm.usage);
+	store_buf_free(&rm.arena);
+	if (error != 0)
+		store_txn_fail(t, error);
+	return (error);
+}
+
+/* Remove a node and its descendants. */
+int
+store_rm(struct store_txn *t, const char *path, unsigned int *removed)
+{
+	return (store_node_rm(t, path, removed));
+}
+
+/* Read a node. */
+int
+store_get(struct store_txn *t, const char *path, struct store_node *node)
+{
+	struct store_nrec	*n = &t->nr[0];
+	size_t			 plen, psize;
+	int			 error;
+
+	if ((error = store_path_ok(path, &plen)) != 0)
+		return (error);
+	if ((error = store_txn_usable(t, false)) != 0)
+		return (error);
+	if ((error = store_node_find(t, path, plen, STORE_WANT_GEN, n)) != 0)
+		return (store_txn_fail(t, error));
+	psize = (size_t)n->nperms * sizeof *n->perms;
+	if ((error = store_buf_reserve(&t->out, psize + n->vlen + 1)) != 0)
+		return (store_txn_fail(t, error));
+	memcpy(t->out.data, n->perms, psize);
+	if (n->vlen != 0)
+		memcpy(t->out.data + psize, n->value, n->vlen);
+	t->out.data[psize + n->vlen] = '\0';
+	node->id = n->id;
+	node->gen = n->gen;
+	node->cgen = n->cgen;
+	node->nchildren = n->nchildren;
+	node->childbytes = n->childbytes;
+	node->nperms = n->nperms;
+	node->perms = (const struct xs_perm *)t->out.data;
+	node->vlen = n->vlen;
+	node->value = t->out.data + psize;
+	return (0);
+}
+
+/* True if the node exists. */
+bool
+store_exists(struct store_txn *t, const char *path)
+{
+	size_t	plen;
+	int	error;
+
+	if (store_path_ok(path, &plen) != 0 ||
+	    store_txn_usable(t, false) != 0)
+		return (false);
+	error = store_node_find(t, path, plen, STORE_WANT_EXIST, &t->nr[0]);
+	if (error != 0 && error != ENOENT)
+		store_txn_fail(t, error);
+	return (error == 0);
+}
+
+/* One child listed from LMDB. */
+static int
+store_list_db(void *arg, uint64_t cid, const char *name, size_t len)
+{
+	struct store_list_ctx	*ctx = arg;
+
+	return (ctx->fn(ctx->arg, name, len));
+}
+
+/* One child listed from an XS transaction. */
+static int
+store_list_xs(void *arg, const char *name, size_t len)
+{
+	struct store_list_ctx	*ctx = arg;
+
+	return (ctx->fn(ctx->arg, name, len));
+}
+
+/* Call fn for each child name of path in creation order. */
+int
+store_list(struct store_txn *t, const char *path, store_child_fn *fn,
+    void *arg)
+{
+	struct store_list_ctx	 ctx = { fn, arg };
+	struct store_nrec	*n = &t->nr[0];
+	size_t			 plen;
+	bool			 nested;
+	int			 error;
+
+	if ((error = store_path_ok(path, &plen)) != 0 || fn == NULL)
+		return (EINVAL);
+	if ((error = store_txn_usable(t, false)) != 0)
+		return (error);
+	if ((error = store_node_find(t, path, plen, STORE_WANT_CGEN, n)) != 0)
+		return (store_txn_fail(t, error));
+	if (t->xs == NULL && n->nchildren == 0)
+		return (0);
+	nested = t->in_callback;
+	t->in_callback = true;
+	if (t->xs != NULL)
+		error = store_xs_children(t, path, plen, store_list_xs, &ctx);
+	else
+		error = store_ndb_children(t, t->mt, n->id, store_list_db,
+		    &ctx);
+	t->in_callback = nested;
+	if (error == EIO || error == ENOMEM)
+		store_txn_fail(t, error);
+	return (error);
+}

@@ -1,0 +1,238 @@
+/*
+ * store-int.h - what the files of db/ share and nobody else sees.
+ *
+ * On-disk layout (schema 1), one LMDB environment in a directory:
+ *
+ *   "meta"      "magic" -> "xsdb", "schema" -> uint32, "counter" ->
+ *               uint64 (the global generation counter), and the
+ *               store_meta_put names behind a "u." prefix.
+ *   "nodes"     key: the path when it fits LMDB's key limit (511 bytes);
+ *               a longer path gets a "long key": its first
+ *               STORE_LONG_PREFIX bytes, a 0xff byte (never in a valid
+ *               path, so no short key equals it), the 64-bit hash of the
+ *               whole path and a 16-bit collision sequence, big-endian.
+ *               The record then carries the full path, and a lookup
+ *               compares it.
+ *               value: a record, see record.c.
+ *   "children"  key: parent id || child id (uint64 big-endian each),
+ *               value: the child's name. Ids come from the counter at
+ *               creation, so a cursor range over one parent lists its
+ *               children in creation order in O(children).
+ *   "owners"    key: domid (uint32 big-endian), value: nodes and bytes
+ *               (uint64 each), for every domain owning a node.
+ *   "domains", "watches", "conns"
+ *               one per enum store_table: uint64 big-endian -> bytes.
+ *
+ * Integers inside values are in host byte order (the store never leaves
+ * its host); keys are big-endian so that they sort as numbers.
+ */
+#ifndef STORE_INT_H
+#define STORE_INT_H
+
+#include <lmdb.h>
+#include <time.h>
+
+#include "store.h"
+
+/* Largest key LMDB 0.9 takes by default (mdb_env_get_maxkeysize). */
+#define STORE_KEY_MAX		511
+/* Bytes of the path kept at the front of a long key. */
+#define STORE_LONG_PREFIX	(STORE_KEY_MAX - 1 - 8 - 2)
+/* The byte that marks a long key, never part of a valid path. */
+#define STORE_LONG_MARK		0xff
+
+/* Record layout version, the first byte of every node record. */
+#define STORE_REC_VERSION	1
+/* Record flags. */
+#define STORE_REC_LONG		0x1	/* the full path follows the value */
+
+/* Bytes a permission entry takes in a record and in usage counts. */
+#define STORE_PERM_BYTES	5
+
+/* Largest table and meta value. */
+#define STORE_VALUE_MAX		65536
+/* Longest meta name. */
+#define STORE_META_NAME_MAX	255
+
+/* Defaults. */
+#define STORE_DEFAULT_MAP	((size_t)64 << 20)
+#define STORE_DEFAULT_MAX	((size_t)64 << 30)
+#define STORE_DEFAULT_READERS	4096
+
+/*
+ * A test build may keep only the low bits of the long-key hash, so that
+ * different long paths collide and the collision sequence is exercised.
+ */
+#ifndef STORE_TEST_HASH_BITS
+#define STORE_TEST_HASH_BITS	0
+#endif
+
+/* What an XS transaction records about a node it looks at. */
+#define STORE_WANT_EXIST	0x1	/* existence only */
+#define STORE_WANT_GEN		0x2	/* value and permissions */
+#define STORE_WANT_CGEN		0x4	/* list of children */
+
+struct store_xs;
+
+/* The database. */
+struct store {
+	MDB_env			*env;
+	MDB_dbi			 dbi_meta;
+	MDB_dbi			 dbi_nodes;
+	MDB_dbi			 dbi_children;
+	MDB_dbi			 dbi_owners;
+	MDB_dbi			 dbi_tables[STORE_TABLE_COUNT];
+
+	char			*dir;
+	char			*datafile;
+	size_t			 map_size;	/* current map size */
+	size_t			 map_max;
+	unsigned int		 max_readers;
+	bool			 read_only;
+	size_t			 page_size;
+	size_t			 max_key;
+
+	struct store_txn	*wtxn;		/* open top-level WRITE */
+	unsigned int		 ntxn;		/* open transactions */
+	bool			 grow_pending;	/* a write hit the map end */
+	uint64_t		 epoch;		/* changes when the map moves */
+};
+
+/* A node decoded from a record or held in an XS write set. */
+struct store_nrec {
+	uint64_t		 id;
+	uint64_t		 gen;
+	uint64_t		 cgen;
+	uint32_t		 nchildren;
+	uint32_t		 childbytes;
+	uint32_t		 nperms;
+	struct xs_perm		*perms;	/* in pbuf, or the XS entry's */
+	uint32_t		 vlen;
+	const void		*value;	/* in the record or the XS entry */
+
+	struct xs_perm		*pbuf;	/* owned, grows */
+	uint32_t		 pcap;
+	uint16_t		 seq;	/* collision sequence of a long key */
+};
+
+/* A growable byte buffer. */
+struct store_buf {
+	unsigned char		*data;
+	size_t			 size;
+};
+
+/* A transaction. */
+struct store_txn {
+	struct store		*s;
+	struct store_txn	*parent;
+	struct store_txn	*child;		/* open nested WRITE */
+	int			 kind;		/* STORE_TXN_* */
+	int			 rc;		/* sticky error */
+	MDB_txn			*mt;
+	struct timespec		 start;
+	uint64_t		 counter;	/* generation counter */
+	bool			 counter_dirty;
+	bool			 in_callback;	/* inside a store_list fn */
+
+	store_observer_fn	*obs;
+	void			*obs_arg;
+
+	struct store_nrec	 nr[3];		/* scratch nodes */
+	struct store_buf	 out;		/* data handed to the caller */
+	struct store_buf	 enc;		/* a record being encoded */
+	struct store_buf	 path;		/* a path being built */
+
+	struct store_xs		*xs;		/* XS transactions */
+};
+
+/* store.c */
+int		 store_mdb_error(struct store *, int, const char *);
+int		 store_txn_fail(struct store_txn *, int);
+int		 store_txn_usable(struct store_txn *, bool);
+void		 store_report(struct store_txn *, enum store_change,
+		     const char *);
+int		 store_buf_reserve(struct store_buf *, size_t);
+void		 store_buf_free(struct store_buf *);
+uint64_t	 store_get_be64(const void *);
+void		 store_put_be64(void *, uint64_t);
+uint32_t	 store_get_be32(const void *);
+void		 store_put_be32(void *, uint32_t);
+int		 store_read_counter(struct store *, MDB_txn *, uint64_t *);
+
+/* record.c */
+uint64_t	 store_path_hash(const char *, size_t);
+size_t		 store_parent_len(const char *, size_t);
+size_t		 store_name_off(const char *, size_t);
+bool		 store_key_is_long(const struct store *, size_t);
+size_t		 store_key_make(const struct store *, const char *, size_t,
+		     uint16_t, unsigned char *);
+int		 store_rec_decode(const MDB_val *, struct store_nrec *,
+		     const char **, size_t *);
+int		 store_rec_encode(struct store_buf *, const struct store_nrec *,
+		     const char *, size_t, bool, MDB_val *);
+int		 store_nrec_perms_reserve(struct store_nrec *, uint32_t);
+void		 store_nrec_free(struct store_nrec *);
+uint64_t	 store_usage_bytes(uint32_t, uint32_t, size_t);
+
+/* node-db.c */
+int		 store_ndb_find(struct store_txn *, MDB_txn *, const char *,
+		     size_t, struct store_nrec *);
+int		 store_ndb_put(struct store_txn *, const char *, size_t,
+		     struct store_nrec *, bool);
+int		 store_ndb_del(struct store_txn *, const char *, size_t,
+		     uint16_t);
+int		 store_ndb_child_put(struct store_txn *, uint64_t, uint64_t,
+		     const char *, size_t);
+int		 store_ndb_child_del(struct store_txn *, uint64_t, uint64_t);
+int		 store_ndb_usage_add(struct store_txn *, uint32_t, int64_t,
+		     int64_t);
+int		 store_ndb_usage_get(struct store *, MDB_txn *, uint32_t,
+		     struct store_usage *);
+typedef int	 store_ndb_child_fn(void *, uint64_t, const char *, size_t);
+int		 store_ndb_children(struct store_txn *, MDB_txn *, uint64_t,
+		     store_ndb_child_fn *, void *);
+
+/* node.c */
+int		 store_node_write(struct store_txn *, const char *,
+		     const void *, uint32_t, uint32_t, bool, unsigned int *);
+int		 store_node_rm(struct store_txn *, const char *,
+		     unsigned int *);
+int		 store_node_set_perms(struct store_txn *, const char *,
+		     const struct xs_perm *, unsigned int);
+
+/* node-xs.c */
+int		 store_xs_new(struct store_txn *);
+void		 store_xs_free(struct store_txn *);
+bool		 store_xs_empty(const struct store_txn *);
+int		 store_xs_find(struct store_txn *, const char *, size_t, int,
+		     struct store_nrec *);
+int		 store_xs_create(struct store_txn *, const char *, size_t,
+		     struct store_nrec *, size_t, struct store_nrec *);
+int		 store_xs_update(struct store_txn *, const char *, size_t,
+		     struct store_nrec *);
+int		 store_xs_remove(struct store_txn *, const char *, size_t);
+int		 store_xs_unlink(struct store_txn *, const char *, size_t,
+		     struct store_nrec *, size_t);
+typedef int	 store_xs_child_fn(void *, const char *, size_t);
+int		 store_xs_children(struct store_txn *, const char *, size_t,
+		     store_xs_child_fn *, void *);
+int		 store_xs_usage_add(struct store_txn *, uint32_t, int64_t,
+		     int64_t);
+void		 store_xs_usage_delta(const struct store_txn *, uint32_t,
+		     int64_t *, int64_t *);
+void		 store_xs_totals(const struct store_txn *, int64_t *,
+		     int64_t *);
+int		 store_xs_foreach_usage(const struct store_txn *,
+		     int (*)(void *, uint32_t, int64_t, int64_t), void *);
+int		 store_xs_log(struct store_txn *, int, const char *,
+		     const void *, uint32_t, uint32_t, const struct xs_perm *,
+		     unsigned int);
+int		 store_xs_apply(struct store_txn *, struct store_txn *);
+
+/* Operations an XS transaction logs for replay. */
+#define STORE_OP_WRITE		1
+#define STORE_OP_MKDIR		2
+#define STORE_OP_RM		3
+#define STORE_OP_PERMS		4
+
+#endif /* STORE_INT_H */
