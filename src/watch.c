@@ -1,69 +1,863 @@
 /*
- * watch.c - watches: the index, WATCH/UNWATCH/RESET_WATCHES, and events
- * for committed changes.
+ * watch.c - watches: the index, WATCH, UNWATCH, RESET_WATCHES, and the
+ * events of committed changes.
  *
- * STUB: this file only lets the daemon link; the watch index is written
- * separately. Every function here does the least that keeps the daemon
- * consistent.
+ * Requests (docs/misc/xenstore.txt; edge cases as Xen's C xenstored 4.17
+ * answers them, each one a test in tests/check_watch.c):
+ *
+ *	WATCH "path\0token\0" sets a watch. The payload must hold exactly
+ *	two nul-terminated strings (bytes after the last NUL are ignored),
+ *	else EINVAL. The path is canonicalized as any path of a request,
+ *	special "@..." paths allowed; a relative path is under
+ *	/local/domain/<domid>. The same path and token twice on one
+ *	connection is EEXIST. A domain may hold -W watches plus one (Xen
+ *	compares with '>'), then E2BIG; privileged connections have no
+ *	limit. The reply "OK" goes out first, then one WATCH_EVENT for the
+ *	watch itself: every watch fires once when it is set.
+ *
+ *	WATCH "path\0token\0depth\0" (server feature 4, "watch depth",
+ *	docs/misc/xenstore.txt from Xen 4.22 on) limits the watch to depth
+ *	levels below path: 0 is the node alone, 1 its children too, and so
+ *	on. depth is read as atoi reads it; a negative one is EINVAL. On a
+ *	special path, depth 1 asks for the domid: "@introduceDomain" with
+ *	depth 1 fires as "@introduceDomain/5" when domain 5 comes, and no
+ *	longer as plain "@introduceDomain".
+ *
+ *	UNWATCH "path\0token\0" removes the watch, or answers ENOENT. As in
+ *	Xen the path is only made absolute, not checked: a path no watch can
+ *	have is ENOENT, not EINVAL.
+ *
+ *	RESET_WATCHES removes every watch of the connection and, as Xen
+ *	4.17 does, aborts all its transactions.
+ *
+ * Events. A WATCH_EVENT is "path\0token\0" with req_id and tx_id 0. A
+ * change to path P fires, in commit order:
+ *
+ *	- for a write, mkdir, permission change or the node named by an RM:
+ *	  every watch on P or on an ancestor of P, with P as the event path
+ *	  (the watch on "/" sees everything but special events);
+ *	- for a descendant removed with an RM: only the watches set on that
+ *	  very path (Xen's "exact" firing), so that a watcher of /a/b/c
+ *	  hears of "rm /a" as "/a/b/c" while a watcher of /a hears "/a" once;
+ *	- @introduceDomain, @releaseDomain: only watches on exactly that
+ *	  path (without depth); "@releaseDomain/5" fires watches on exactly
+ *	  "@releaseDomain/5" and watches on "@releaseDomain" with depth >= 1.
+ *	  A permission change of a special path fires nothing (Xen 4.17).
+ *
+ * A watch set with a relative path gets event paths relative to its
+ * domain's home: the watch "device" of domain 3 hears of
+ * /local/domain/3/device/vif/0 as "device/vif/0".
+ *
+ * Within one connection, the events of one change come in the order the
+ * watches were set, as from Xen's daemon.
+ *
+ * Permissions: an unprivileged connection hears of a change only if it
+ * may read the node or its parent (Xen's watch_permitted). For a node
+ * that no longer exists the nearest existing ancestor stands for it, so
+ * that a reader of a removed node is told even if its parent is closed
+ * to it (docs/misc/xenstore.txt promises that). Special events reach
+ * those who may read the special path (SET_PERMS on it).
+ *
+ * The index. Watches are grouped by watched path into keys held in a
+ * hash table. A change to P probes the table with P and with each of
+ * its ancestors, whose hashes come out of one pass over P: O(depth of P)
+ * probes, whatever the number of watches elsewhere. All the watches of
+ * one path share their key, so 100 watchers of a node cost one probe.
+ *
+ * Events are queued with conn_queue_event, which drops an event too long
+ * for one message (as Xen does); a connection that does not read is
+ * dropped by the connection layer once its output passes its bound.
+ *
+ * Persistence (to come with guest rings): a watch is fully described by
+ * its connection's domain, the path as the client gave it (relative or
+ * not), its token and its depth; that is the record a ring connection's
+ * watch will keep in STORE_TABLE_WATCHES, keyed by domid and creation
+ * number, and fired once when a restarted daemon reads it back.
  */
 #include "config.h"
 
 #include <errno.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "xsdbd.h"
+
+/* How a change selects the watches it fires. */
+enum watch_match {
+	WATCH_SUBTREE,		/* watches on the path and its ancestors */
+	WATCH_EXACT,		/* watches on the path only */
+	WATCH_NODEPTH,		/* on the path only, without depth */
+	WATCH_DEPTH		/* on the path, or on an ancestor with depth */
+};
+
+struct watch_key;
+
+/* One watch of a connection. */
+struct watch {
+	struct watch_key	*key;	/* the watched path */
+	struct conn		*conn;
+	uint64_t		 seq;	/* creation order, daemon-wide */
+	int			 depth;	/* levels below the path, -1: all */
+	unsigned int		 prefix; /* bytes cut from event paths
+					   (relative watches), else 0 */
+	TAILQ_ENTRY(watch)	 centry; /* the connection's watches */
+	TAILQ_ENTRY(watch)	 kentry; /* the watches of the key */
+	char			 token[];
+};
+TAILQ_HEAD(watch_list, watch);
+
+/* A watched path and its watches, in a hash chain. */
+struct watch_key {
+	struct watch_key	*next;
+	uint64_t		 hash;
+	size_t			 len;
+	struct watch_list	 watches;
+	char			 path[];
+};
+
+/* The watches of one connection (conn->watches). */
+struct watch_conn {
+	struct watch_list	 list;
+};
+
+/* Permissions copied out of the store for one change. */
+struct watch_perms {
+	struct xs_perm		*p;
+	unsigned int		 n;
+	unsigned int		 cap;
+	bool			 found;
+};
+
+/* The daemon's watches (xd->watches). */
+struct watch_index {
+	struct watch_key	**buckets;
+	size_t			 nbuckets; /* a power of two */
+	size_t			 nkeys;
+	size_t			 nwatches;
+	uint64_t		 next_seq;
+
+	/* Matches of the change being fired. */
+	struct watch		**match;
+	size_t			 nmatch;
+	size_t			 matchcap;
+
+	/* Permissions of the changed node and its parent, read once. */
+	bool			 loaded;
+	struct watch_perms	 node;
+	struct watch_perms	 parent;
+	char			 pbuf[2][XS_ABS_PATH_MAX + 1];
+
+	/* Statistics. */
+	uint64_t		 probes;
+	uint64_t		 events;
+};
+
+#define WATCH_BUCKETS_MIN	64
+#define FNV_OFFSET		0xcbf29ce484222325ULL
+#define FNV_PRIME		0x100000001b3ULL
+
+static uint64_t	 watch_hash_step(uint64_t, char);
+static uint64_t	 watch_hash(const char *, size_t);
+static struct watch_key *watch_key_find(struct watch_index *, const char *,
+		    size_t, uint64_t);
+static int	 watch_grow(struct watch_index *);
+static struct watch *watch_find(struct watch_index *, const struct conn *,
+		    const char *, const char *);
+static int	 watch_add(struct watch_index *, struct conn *, const char *,
+		    const char *, int, unsigned int, struct watch **);
+static void	 watch_del(struct watch_index *, struct watch *);
+static void	 watch_conn_clear(struct watch_index *, struct conn *);
+static const char *watch_event_path(const struct watch *, const char *);
+static int	 watch_depth_arg(const char *, int *);
+static int	 watch_unwatch_path(struct request *, const char *, char **);
+static void	 watch_probe(struct watch_index *, const char *, size_t,
+		    uint64_t, unsigned int, enum watch_match);
+static int	 watch_match_add(struct watch_index *, struct watch *);
+static int	 watch_seq_cmp(const void *, const void *);
+static void	 watch_fire(struct xsdbd *, const char *, enum watch_match,
+		    const struct xs_perm *, unsigned int);
+static bool	 watch_can_read(const struct conn *, const struct xs_perm *,
+		    unsigned int);
+static bool	 watch_permitted(struct xsdbd *, struct conn *, const char *,
+		    const struct xs_perm *, unsigned int, struct store_txn **,
+		    bool *);
+static int	 watch_txn(struct xsdbd *, struct store_txn **, bool *);
+static int	 watch_perms_copy(struct watch_perms *,
+		    const struct xs_perm *, unsigned int);
+static void	 watch_load_perms(struct watch_index *, struct store_txn *,
+		    const char *);
+static bool	 watch_special_permitted(struct xsdbd *, const struct conn *,
+		    const char *, struct store_txn *);
+
+/* One step of 64-bit FNV-1a. */
+static uint64_t
+watch_hash_step(uint64_t h, char ch)
+{
+	return (h ^ (unsigned char)ch) * FNV_PRIME;
+}
+
+/* The hash of the first len bytes of a path. */
+static uint64_t
+watch_hash(const char *path, size_t len)
+{
+	uint64_t	h = FNV_OFFSET;
+	size_t		i;
+
+	for (i = 0; i < len; i++)
+		h = watch_hash_step(h, path[i]);
+	return h;
+}
 
 /* Set up the watch index. */
 int
 watch_init(struct xsdbd *xd)
 {
-	xd->watches = NULL;
+	struct watch_index	*wi;
+
+	if ((wi = calloc(1, sizeof *wi)) == NULL)
+		return ENOMEM;
+	wi->nbuckets = WATCH_BUCKETS_MIN;
+	if ((wi->buckets = calloc(wi->nbuckets, sizeof *wi->buckets)) ==
+	    NULL) {
+		free(wi);
+		return ENOMEM;
+	}
+	wi->next_seq = 1;
+	xd->watches = wi;
 	return 0;
 }
 
-/* Free the watch index. */
+/* Free the watch index and every watch left in it. */
 void
 watch_free(struct xsdbd *xd)
 {
+	struct watch_index	*wi = xd->watches;
+	struct watch_key	*k;
+	struct watch		*w;
+	size_t			 i;
+
+	if (wi == NULL)
+		return;
+	for (i = 0; i < wi->nbuckets; i++) {
+		while ((k = wi->buckets[i]) != NULL) {
+			/* watch_del frees the key with its last watch. */
+			w = TAILQ_FIRST(&k->watches);
+			watch_del(wi, w);
+		}
+	}
+	log_debug("watches: %llu probes, %llu events",
+	    (unsigned long long)wi->probes, (unsigned long long)wi->events);
+	free(wi->buckets);
+	free(wi->match);
+	free(wi->node.p);
+	free(wi->parent.p);
+	free(wi);
 	xd->watches = NULL;
 }
 
-/* Queue events for a committed change. */
-void
-watch_changed(struct xsdbd *xd, enum store_change kind, const char *path)
+/* The key of a path, or NULL. */
+static struct watch_key *
+watch_key_find(struct watch_index *wi, const char *path, size_t len,
+    uint64_t hash)
 {
+	struct watch_key	*k;
+
+	wi->probes++;
+	for (k = wi->buckets[hash & (wi->nbuckets - 1)]; k != NULL;
+	    k = k->next) {
+		if (k->hash == hash && k->len == len &&
+		    memcmp(k->path, path, len) == 0)
+			return k;
+	}
+	return NULL;
 }
 
-/* Queue events for a special path such as @introduceDomain. */
-void
-watch_special(struct xsdbd *xd, const char *path)
+/* Double the hash table once it holds more keys than buckets. */
+static int
+watch_grow(struct watch_index *wi)
 {
+	struct watch_key	**nb, *k;
+	size_t			  n, i;
+
+	if (wi->nkeys < wi->nbuckets || wi->nbuckets > SIZE_MAX / 4)
+		return 0;
+	n = wi->nbuckets * 2;
+	if ((nb = calloc(n, sizeof *nb)) == NULL)
+		return ENOMEM;
+	for (i = 0; i < wi->nbuckets; i++) {
+		while ((k = wi->buckets[i]) != NULL) {
+			wi->buckets[i] = k->next;
+			k->next = nb[k->hash & (n - 1)];
+			nb[k->hash & (n - 1)] = k;
+		}
+	}
+	free(wi->buckets);
+	wi->buckets = nb;
+	wi->nbuckets = n;
+	return 0;
+}
+
+/* The watch of c on path with token, or NULL. */
+static struct watch *
+watch_find(struct watch_index *wi, const struct conn *c, const char *path,
+    const char *token)
+{
+	struct watch_key	*k;
+	struct watch		*w;
+	size_t			 len = strlen(path);
+
+	k = watch_key_find(wi, path, len, watch_hash(path, len));
+	if (k == NULL)
+		return NULL;
+	TAILQ_FOREACH(w, &k->watches, kentry) {
+		if (w->conn == c && strcmp(w->token, token) == 0)
+			return w;
+	}
+	return NULL;
+}
+
+/*
+ * Add a watch of c on an absolute or special path. prefix is the number
+ * of bytes to cut from event paths (relative watches). Returns 0 or
+ * ENOMEM.
+ */
+static int
+watch_add(struct watch_index *wi, struct conn *c, const char *path,
+    const char *token, int depth, unsigned int prefix, struct watch **out)
+{
+	struct watch_conn	*wc = c->watches;
+	struct watch_key	*k;
+	struct watch		*w;
+	size_t			 len = strlen(path), tlen = strlen(token);
+	uint64_t		 hash = watch_hash(path, len);
+
+	if (wc == NULL) {
+		if ((wc = malloc(sizeof *wc)) == NULL)
+			return ENOMEM;
+		TAILQ_INIT(&wc->list);
+		c->watches = wc;
+	}
+	if ((w = malloc(sizeof *w + tlen + 1)) == NULL)
+		return ENOMEM;
+	if ((k = watch_key_find(wi, path, len, hash)) == NULL) {
+		if (watch_grow(wi) != 0 ||
+		    (k = malloc(sizeof *k + len + 1)) == NULL) {
+			free(w);
+			return ENOMEM;
+		}
+		k->hash = hash;
+		k->len = len;
+		memcpy(k->path, path, len + 1);
+		TAILQ_INIT(&k->watches);
+		k->next = wi->buckets[hash & (wi->nbuckets - 1)];
+		wi->buckets[hash & (wi->nbuckets - 1)] = k;
+		wi->nkeys++;
+	}
+	w->key = k;
+	w->conn = c;
+	w->seq = wi->next_seq++;
+	w->depth = depth;
+	w->prefix = prefix;
+	memcpy(w->token, token, tlen + 1);
+	TAILQ_INSERT_TAIL(&k->watches, w, kentry);
+	TAILQ_INSERT_TAIL(&wc->list, w, centry);
+	c->nwatches++;
+	wi->nwatches++;
+	*out = w;
+	return 0;
+}
+
+/* Remove a watch, and its key if it was the key's last. */
+static void
+watch_del(struct watch_index *wi, struct watch *w)
+{
+	struct watch_key	*k = w->key, **kp;
+	struct watch_conn	*wc = w->conn->watches;
+
+	TAILQ_REMOVE(&k->watches, w, kentry);
+	TAILQ_REMOVE(&wc->list, w, centry);
+	w->conn->nwatches--;
+	wi->nwatches--;
+	if (TAILQ_EMPTY(&wc->list)) {
+		free(wc);
+		w->conn->watches = NULL;
+	}
+	free(w);
+	if (!TAILQ_EMPTY(&k->watches))
+		return;
+	for (kp = &wi->buckets[k->hash & (wi->nbuckets - 1)]; *kp != k;
+	    kp = &(*kp)->next)
+		;
+	*kp = k->next;
+	wi->nkeys--;
+	free(k);
+}
+
+/* Remove every watch of a connection. */
+static void
+watch_conn_clear(struct watch_index *wi, struct conn *c)
+{
+	struct watch_conn	*wc;
+
+	while ((wc = c->watches) != NULL)
+		watch_del(wi, TAILQ_FIRST(&wc->list));
 }
 
 /* Drop the watches of a closing connection. */
 void
 watch_conn_free(struct conn *c)
 {
+	if (c->xd->watches != NULL)
+		watch_conn_clear(c->xd->watches, c);
 	c->watches = NULL;
 	c->nwatches = 0;
 }
 
-/* WATCH: not served by the stub. */
+/* The path an event on abs shows to a watch: relative for a relative one. */
+static const char *
+watch_event_path(const struct watch *w, const char *abs)
+{
+	size_t	len;
+
+	if (w->prefix == 0)
+		return abs;
+	len = strlen(abs);
+	if (len <= w->prefix)
+		return "";	/* the home itself, which no watch has */
+	return abs + w->prefix;
+}
+
+/*
+ * The depth of a WATCH, read as Xen reads it (atoi): leading spaces, a
+ * sign, digits, anything after ignored. EINVAL if negative.
+ */
+static int
+watch_depth_arg(const char *s, int *depth)
+{
+	long	v = 0;
+	bool	neg = false;
+
+	while (*s == ' ' || (*s >= '\t' && *s <= '\r'))
+		s++;
+	if (*s == '+' || *s == '-')
+		neg = (*s++ == '-');
+	while (*s >= '0' && *s <= '9') {
+		if (v < INT_MAX)
+			v = v * 10 + (*s - '0');
+		s++;
+	}
+	if (v > INT_MAX)
+		v = INT_MAX;
+	if (neg && v != 0)
+		return EINVAL;
+	*depth = (int)v;
+	return 0;
+}
+
+/* WATCH "path\0token\0" or "path\0token\0depth\0". */
 int
 op_watch(struct request *req)
 {
-	return ENOSYS;
+	struct watch_index	*wi = req->xd->watches;
+	struct conn		*c = req->conn;
+	struct watch		*w;
+	const char		*arg, *token;
+	char			*path;
+	unsigned int		 n, prefix = 0;
+	int			 depth = -1, rc;
+
+	n = xs_wire_count_strings(req->data, req->len);
+	if (n != 2 && n != 3)
+		return EINVAL;
+	arg = req->data;
+	token = arg + strlen(arg) + 1;
+	if (n == 3 &&
+	    (rc = watch_depth_arg(token + strlen(token) + 1, &depth)) != 0)
+		return rc;
+	if ((rc = request_path(req, arg, XS_PATH_SPECIAL, &path)) != 0)
+		return rc;
+	if (arg[0] != '/' && arg[0] != '@')
+		prefix = (unsigned int)(strlen(path) - strlen(arg));
+	if (watch_find(wi, c, path, token) != NULL)
+		return EEXIST;
+	if (!c->privileged && c->nwatches > req->xd->quota.watch_nb)
+		return E2BIG;
+	if ((rc = watch_add(wi, c, path, token, depth, prefix, &w)) != 0)
+		return rc;
+	request_ack(req);
+	request_flush(req);
+	/* Every watch fires once when set. */
+	if (conn_queue_event(c, watch_event_path(w, path), token) == 0)
+		wi->events++;
+	return 0;
 }
 
-/* UNWATCH: not served by the stub. */
+/*
+ * The absolute form of an UNWATCH path, made as Xen's canonicalize does:
+ * "/..." and "@..." as they are, anything else under the domain's home,
+ * nothing checked. Returns 0, ENOENT (too long to be watched) or ENOMEM.
+ */
+static int
+watch_unwatch_path(struct request *req, const char *arg, char **out)
+{
+	char	*p;
+	size_t	 home, len = strlen(arg);
+
+	if (arg[0] == '/' || arg[0] == '@') {
+		*out = (char *)arg;
+		return 0;
+	}
+	if (len > XS_ABS_PATH_MAX)
+		return ENOENT;
+	if ((p = request_alloc(req, XS_ABS_PATH_MAX + 2 + len)) == NULL)
+		return ENOMEM;
+	home = xs_path_domain_home(req->conn->domid, p, XS_ABS_PATH_MAX);
+	p[home] = '/';
+	memcpy(p + home + 1, arg, len + 1);
+	*out = p;
+	return 0;
+}
+
+/* UNWATCH "path\0token\0": remove a watch. */
 int
 op_unwatch(struct request *req)
 {
-	return ENOSYS;
+	struct watch		*w;
+	const char		*token;
+	char			*path;
+	int			 rc;
+
+	if (xs_wire_count_strings(req->data, req->len) != 2)
+		return EINVAL;
+	token = req->data + strlen(req->data) + 1;
+	if ((rc = watch_unwatch_path(req, req->data, &path)) != 0)
+		return rc;
+	if ((w = watch_find(req->xd->watches, req->conn, path, token)) ==
+	    NULL)
+		return ENOENT;
+	watch_del(req->xd->watches, w);
+	return request_ack(req);
 }
 
-/* RESET_WATCHES: nothing to reset in the stub. */
+/* RESET_WATCHES: drop every watch and transaction of the connection. */
 int
 op_reset_watches(struct request *req)
 {
+	watch_conn_clear(req->xd->watches, req->conn);
+	txn_conn_free(req->conn);
 	return request_ack(req);
+}
+
+/* Remember a matching watch of the change being fired. */
+static int
+watch_match_add(struct watch_index *wi, struct watch *w)
+{
+	struct watch	**m;
+	size_t		  cap;
+
+	if (wi->nmatch == wi->matchcap) {
+		cap = wi->matchcap ? wi->matchcap * 2 : 64;
+		if ((m = reallocarray(wi->match, cap, sizeof *m)) == NULL)
+			return ENOMEM;
+		wi->match = m;
+		wi->matchcap = cap;
+	}
+	wi->match[wi->nmatch++] = w;
+	return 0;
+}
+
+/*
+ * Probe the index with the first len bytes of path, which lie levels
+ * below the end of the changed path (0: the path itself), and keep the
+ * watches the match kind selects.
+ */
+static void
+watch_probe(struct watch_index *wi, const char *path, size_t len,
+    uint64_t hash, unsigned int levels, enum watch_match match)
+{
+	struct watch_key	*k;
+	struct watch		*w;
+	bool			 take;
+
+	if ((k = watch_key_find(wi, path, len, hash)) == NULL)
+		return;
+	TAILQ_FOREACH(w, &k->watches, kentry) {
+		if (w->conn->flags & CONN_DEAD)
+			continue;
+		switch (match) {
+		case WATCH_SUBTREE:
+			take = w->depth < 0 || levels <= (unsigned int)w->depth;
+			break;
+		case WATCH_EXACT:
+			take = levels == 0;
+			break;
+		case WATCH_NODEPTH:
+			take = levels == 0 && w->depth < 0;
+			break;
+		case WATCH_DEPTH:
+			take = levels == 0 || (w->depth > 0 &&
+			    levels <= (unsigned int)w->depth);
+			break;
+		default:
+			take = false;
+			break;
+		}
+		if (take && watch_match_add(wi, w) != 0) {
+			log_warnx("out of memory: events for %s lost", path);
+			return;
+		}
+	}
+}
+
+/* Order matches by creation of their watches. */
+static int
+watch_seq_cmp(const void *a, const void *b)
+{
+	const struct watch	*wa = *(struct watch * const *)a;
+	const struct watch	*wb = *(struct watch * const *)b;
+
+	if (wa->seq < wb->seq)
+		return -1;
+	return wa->seq > wb->seq;
+}
+
+/* True if the connection may read a node with these permissions. */
+static bool
+watch_can_read(const struct conn *c, const struct xs_perm *p,
+    unsigned int n)
+{
+	unsigned int	acc;
+
+	if (n == 0)
+		return false;
+	acc = xs_perm_access(p, n, c->domid);
+	if (c->target != UINT_MAX)
+		acc |= xs_perm_access(p, n, c->target);
+	return (acc & XS_PERM_READ) != 0;
+}
+
+/*
+ * A transaction to read permissions through: the request's one while the
+ * group runs (a special event fired from a handler), else a snapshot of
+ * our own (*own set: the caller aborts it).
+ */
+static int
+watch_txn(struct xsdbd *xd, struct store_txn **t, bool *own)
+{
+	struct group	*g = &xd->group;
+
+	*own = false;
+	if (g->nested != NULL)
+		*t = g->nested;
+	else if (g->wtxn != NULL)
+		*t = g->wtxn;
+	else if (g->rtxn != NULL)
+		*t = g->rtxn;
+	else {
+		*own = true;
+		return store_txn_begin(xd->store, NULL, STORE_TXN_READ, t);
+	}
+	return 0;
+}
+
+/* Copy a permission list (the store's is valid only until its next call). */
+static int
+watch_perms_copy(struct watch_perms *wp, const struct xs_perm *p,
+    unsigned int n)
+{
+	struct xs_perm	*np;
+
+	if (n > wp->cap) {
+		if ((np = reallocarray(wp->p, n, sizeof *np)) == NULL)
+			return ENOMEM;
+		wp->p = np;
+		wp->cap = n;
+	}
+	if (n > 0)
+		memcpy(wp->p, p, n * sizeof *p);
+	wp->n = n;
+	wp->found = true;
+	return 0;
+}
+
+/*
+ * Read the permissions of the changed node and of its parent, or, for a
+ * node that is gone, of its nearest existing ancestor.
+ */
+static void
+watch_load_perms(struct watch_index *wi, struct store_txn *t,
+    const char *path)
+{
+	struct store_node	 node;
+	char			*cur = wi->pbuf[0], *up = wi->pbuf[1], *tmp;
+
+	wi->loaded = true;
+	wi->node.found = false;
+	wi->parent.found = false;
+	if (store_get(t, path, &node) == 0 &&
+	    watch_perms_copy(&wi->node, node.perms, node.nperms) != 0)
+		return;
+	if (strlen(path) > XS_ABS_PATH_MAX)
+		return;
+	strcpy(cur, path);
+	while (xs_path_parent(cur, up, XS_ABS_PATH_MAX + 1) == 0) {
+		if (store_get(t, up, &node) == 0) {
+			watch_perms_copy(&wi->parent, node.perms,
+			    node.nperms);
+			return;
+		}
+		if (wi->node.found)
+			return;	/* a node without its parent: give up */
+		tmp = cur;
+		cur = up;
+		up = tmp;
+	}
+}
+
+/* May c hear of a change of a special path such as @releaseDomain/5? */
+static bool
+watch_special_permitted(struct xsdbd *xd, const struct conn *c,
+    const char *path, struct store_txn *t)
+{
+	struct xs_perm	 perms[XS_PERMS_MAX];
+	char		 base[64];
+	size_t		 len = strcspn(path, "/");
+	unsigned int	 n;
+
+	if (len >= sizeof base)
+		return false;
+	memcpy(base, path, len);
+	base[len] = '\0';
+	if (op_special_perms(xd, t, base, perms, XS_PERMS_MAX, &n) != 0)
+		return false;
+	return watch_can_read(c, perms, n);
+}
+
+/*
+ * May c hear of the change of path (Xen's watch_permitted)? old is the
+ * node's list before a permission change or removal, if known. *t is
+ * begun on first need (*own: it is ours to end).
+ */
+static bool
+watch_permitted(struct xsdbd *xd, struct conn *c, const char *path,
+    const struct xs_perm *old, unsigned int nold, struct store_txn **t,
+    bool *own)
+{
+	struct watch_index	*wi = xd->watches;
+
+	if (c->privileged)
+		return true;
+	if (old != NULL && watch_can_read(c, old, nold))
+		return true;
+	if (*t == NULL && watch_txn(xd, t, own) != 0) {
+		*t = NULL;
+		return false;
+	}
+	if (path[0] == '@')
+		return watch_special_permitted(xd, c, path, *t);
+	if (!wi->loaded)
+		watch_load_perms(wi, *t, path);
+	if (wi->node.found && watch_can_read(c, wi->node.p, wi->node.n))
+		return true;
+	return wi->parent.found &&
+	    watch_can_read(c, wi->parent.p, wi->parent.n);
+}
+
+/* Queue the events of one change of path. */
+static void
+watch_fire(struct xsdbd *xd, const char *path, enum watch_match match,
+    const struct xs_perm *old, unsigned int nold)
+{
+	struct watch_index	*wi = xd->watches;
+	struct store_txn	*t = NULL;
+	struct watch		*w;
+	struct conn		*last = NULL;
+	size_t			 len = strlen(path), i;
+	uint64_t		 h = FNV_OFFSET;
+	unsigned int		 levels = 0, level;
+	bool			 own = false, ok = false;
+
+	if (wi == NULL || wi->nwatches == 0 || len == 0)
+		return;
+	wi->nmatch = 0;
+	wi->loaded = false;
+
+	if (match == WATCH_SUBTREE || match == WATCH_DEPTH) {
+		/*
+		 * Probe every ancestor: their hashes are the running hash
+		 * of path at each '/'. The root is an ancestor of every
+		 * absolute path; special paths have none.
+		 */
+		for (i = 1; i < len; i++)
+			if (path[i] == '/')
+				levels++;
+		if (path[0] == '/' && len > 1)
+			levels++;
+		level = 0;
+		for (i = 0; i < len; i++) {
+			if (path[i] == '/' && i > 0) {
+				watch_probe(wi, path, i, h, levels - level,
+				    match);
+				level++;
+			} else if (path[i] == '/' && len > 1) {
+				/* "/" itself: the root, level 0. */
+				watch_probe(wi, path, 1,
+				    watch_hash_step(h, '/'), levels, match);
+				level = 1;
+			}
+			h = watch_hash_step(h, path[i]);
+		}
+		watch_probe(wi, path, len, h, 0, match);
+	} else
+		watch_probe(wi, path, len, watch_hash(path, len), 0, match);
+
+	if (wi->nmatch == 0)
+		return;
+	if (wi->nmatch > 1)
+		qsort(wi->match, wi->nmatch, sizeof *wi->match, watch_seq_cmp);
+	for (i = 0; i < wi->nmatch; i++) {
+		w = wi->match[i];
+		if (w->conn != last) {
+			last = w->conn;
+			ok = watch_permitted(xd, w->conn, path, old, nold, &t,
+			    &own);
+		}
+		if (!ok)
+			continue;
+		if (conn_queue_event(w->conn, watch_event_path(w, path),
+		    w->token) == 0)
+			wi->events++;
+	}
+	wi->nmatch = 0;
+	if (own)
+		store_txn_abort(t);
+}
+
+/* Queue events for a committed change. */
+void
+watch_changed(struct xsdbd *xd, enum store_change kind, const char *path)
+{
+	/* Xen 4.17 fires nothing for SET_PERMS on a special path. */
+	if (path[0] != '/')
+		return;
+	watch_fire(xd, path, kind == STORE_CHANGE_RM_CHILD ? WATCH_EXACT :
+	    WATCH_SUBTREE, NULL, 0);
+}
+
+/*
+ * Queue events for a special path: "@introduceDomain" or
+ * "@releaseDomain" for watches on exactly that path, "@releaseDomain/5"
+ * (or "@introduceDomain/5") for watches on exactly that path and for
+ * watches with depth on the plain one. domain.c calls it once with each
+ * form when a domain comes or goes.
+ */
+void
+watch_special(struct xsdbd *xd, const char *path)
+{
+	if (path[0] != '@')
+		return;
+	watch_fire(xd, path, strchr(path, '/') != NULL ? WATCH_DEPTH :
+	    WATCH_NODEPTH, NULL, 0);
 }
