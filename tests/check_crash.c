@@ -23,6 +23,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -114,6 +115,8 @@ static int	crash_rm(const char *, const struct stat *, int,
 		    struct FTW *);
 static void	crash_start(struct crash *);
 static void	crash_signal(struct crash *, int);
+static void	crash_sanitizer_env(const char *, const char *);
+static void	crash_no_reports(struct crash *);
 static size_t	crash_value(const struct crash_node *, uint64_t, char *,
 		    size_t);
 static void	crash_verify(struct crash *);
@@ -273,6 +276,9 @@ crash_start(struct crash *cr)
 			dup2(fd, 1);
 			dup2(fd, 2);
 		}
+		/* A sanitizer build reports into the run directory. */
+		crash_sanitizer_env("ASAN_OPTIONS", cr->dir);
+		crash_sanitizer_env("UBSAN_OPTIONS", cr->dir);
 		execl(cr->daemon, cr->daemon, "--db", cr->db, "--socket",
 		    cr->sock, "--pid-file", cr->pidfile, (char *)NULL);
 		_exit(127);
@@ -293,6 +299,47 @@ crash_start(struct crash *cr)
 	buf[n] = '\0';
 	cr->pid = (pid_t)strtol(buf, NULL, 10);
 	ck_assert_int_gt(cr->pid, 1);
+}
+
+/* Add log_path=DIR/sanitizer to a sanitizer's options variable. */
+static void
+crash_sanitizer_env(const char *var, const char *dir)
+{
+	const char	*old = getenv(var);
+	char		 buf[1024];
+
+	snprintf(buf, sizeof(buf), "%s%slog_path=%s/sanitizer",
+	    old != NULL ? old : "", old != NULL && *old != '\0' ? ":" : "",
+	    dir);
+	setenv(var, buf, 1);
+}
+
+/* No sanitizer report was written by any daemon of the run. */
+static void
+crash_no_reports(struct crash *cr)
+{
+	struct dirent	*de;
+	DIR		*d;
+	char		 path[sizeof(cr->dir) + 260], text[2048];
+	ssize_t		 n;
+	int		 fd;
+
+	d = opendir(cr->dir);
+	ck_assert_ptr_nonnull(d);
+	while ((de = readdir(d)) != NULL) {
+		if (strncmp(de->d_name, "sanitizer", 9) != 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", cr->dir, de->d_name);
+		n = -1;
+		if ((fd = open(path, O_RDONLY)) != -1) {
+			n = read(fd, text, sizeof(text) - 1);
+			close(fd);
+		}
+		text[n > 0 ? n : 0] = '\0';
+		closedir(d);
+		ck_abort_msg("sanitizer report %s: %s", path, text);
+	}
+	closedir(d);
 }
 
 /* Send sig to the daemon and wait until it has gone. */
@@ -595,6 +642,7 @@ START_TEST(test_clean_restart)
 	crash_start(&cr);
 	crash_verify(&cr);
 	crash_signal(&cr, SIGTERM);
+	crash_no_reports(&cr);
 	crash_cleanup(&cr);
 }
 END_TEST
@@ -638,6 +686,7 @@ START_TEST(test_kill_under_load)
 	    cr.retries);
 	fflush(stdout);
 	ck_assert_uint_gt(cr.acks, (uint64_t)kills);
+	crash_no_reports(&cr);
 	crash_cleanup(&cr);
 }
 END_TEST

@@ -68,7 +68,7 @@ quota_soft_text() # memory
 }
 
 xsdb_start
-tap_plan 20
+tap_plan 21
 
 tap_is "help" "$(res "$ctl" help)" "$help_text
 [0]"
@@ -127,4 +127,5 @@ tap_is "check with an argument" "$(res "$ctl" check extra)" "$unsupported"
 tap_is "log without on or off" "$(res "$ctl" log maybe)" "$unsupported"
 tap_is "print without a string" "$(res "$ctl" print)" "$unsupported"
 
+xsdb_finish
 tap_end

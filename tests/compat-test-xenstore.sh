@@ -28,7 +28,7 @@ done <<<"$list"
 [ ${#names[@]} -gt 0 ] || tap_bail "test-xenstore lists no tests"
 
 xsdb_start
-tap_plan ${#names[@]}
+tap_plan $((${#names[@]} + 1))
 
 for name in "${names[@]}"; do
 	out=$("$prog" -t "$name" -i "$iterations" 2>&1)
@@ -42,4 +42,5 @@ for name in "${names[@]}"; do
 	fi
 done
 
+xsdb_finish
 tap_end

@@ -44,7 +44,7 @@ read_line()
 }
 
 xsdb_start
-tap_plan 34
+tap_plan 35
 
 p=/compat-utils
 
@@ -198,4 +198,5 @@ $p/r/a/b
 tap_is "rm the test tree" "$(res xenstore-rm $p; res xenstore-exists $p)" \
     "[0][1]"
 
+xsdb_finish
 tap_end

@@ -1,6 +1,9 @@
 """pyxs (Debian's python3-pyxs) against a xenstore daemon, printing TAP.
 
-Usage: /usr/bin/python3 compat_pyxs.py SOCKET
+Usage: /usr/bin/python3 compat_pyxs.py SOCKET [EXTRA]
+
+EXTRA is a number of tests the caller prints after these, counted in the
+plan.
 
 Reads, writes, mkdir, list, exists, permissions, watches (initial and
 change events), transactions (commit, rollback, conflict),
@@ -34,11 +37,11 @@ def on_alarm(signum, frame):
 class Tap:
     """Numbered TAP lines and a failure count."""
 
-    def __init__(self, tests):
+    def __init__(self, tests, extra):
         self.tests = tests
         self.count = 0
         self.failed = 0
-        print("1..%d" % len(tests))
+        print("1..%d" % (len(tests) + extra))
 
     def run(self):
         for name, fn in self.tests:
@@ -54,6 +57,7 @@ class Tap:
                 continue
             signal.alarm(0)
             print("ok %d - %s" % (self.count, name))
+        sys.stdout.flush()
         return 1 if self.failed else 0
 
 
@@ -83,6 +87,7 @@ def next_event(events):
 
 def main():
     sock = sys.argv[1]
+    extra = int(sys.argv[2]) if len(sys.argv) > 2 else 0
     c = pyxs.Client(unix_socket_path=sock)
     c.connect()
     other = pyxs.Client(unix_socket_path=sock)
@@ -290,7 +295,7 @@ def main():
     except pyxs.PyXSError as exc:
         print("Bail out! cannot clear %r: %r" % (BASE, exc))
         return 1
-    status = Tap(tests).run()
+    status = Tap(tests, extra).run()
     other.close()
     c.close()
     return status

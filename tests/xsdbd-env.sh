@@ -8,6 +8,8 @@
 #                       XSDB_PID and exports XENSTORED_PATH
 #   xsdb_stop           SIGTERM the daemon and wait until it is gone
 #   xsdb_kill           SIGKILL the daemon and wait until it is gone
+#   xsdb_finish         one last test: the daemon stops on SIGTERM and no
+#                       sanitizer report was written (count it in the plan)
 #   tap_plan N          print the plan
 #   tap_ok NAME / tap_fail NAME [DETAIL]
 #   tap_is NAME GOT WANT    compare two texts exactly
@@ -139,7 +141,11 @@ xsdb_start()
 		trap xsdb_cleanup EXIT
 	fi
 	XSDB_SOCKET=$XSDB_RUNDIR/socket
+	# A sanitizer build reports into the run directory, where
+	# xsdb_finish looks, even after the daemon has left its terminal.
 	# shellcheck disable=SC2086
+	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}log_path=$XSDB_RUNDIR/sanitizer" \
+	UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}log_path=$XSDB_RUNDIR/sanitizer" \
 	"$XSDB_DAEMON" --db "$XSDB_RUNDIR/db" --socket "$XSDB_SOCKET" \
 	    --pid-file "$XSDB_RUNDIR/pid" ${XSDB_DAEMON_ARGS:-} \
 	    >"$XSDB_RUNDIR/daemon.log" 2>&1 ||
@@ -170,6 +176,26 @@ xsdb_kill()
 	_rc=$?
 	XSDB_PID=
 	return $_rc
+}
+
+# The last test of a script: xsdbd stops on SIGTERM, and a sanitizer build
+# found nothing to report while it ran.
+xsdb_finish()
+{
+	if [ -n "${XSDB_TEST_SOCKET:-}" ]; then
+		tap_ok "xsdbd stops cleanly # SKIP not our daemon"
+		return
+	fi
+	if ! xsdb_stop; then
+		tap_fail "xsdbd stops cleanly" "still running after SIGTERM"
+		return
+	fi
+	_reports=$(cat "$XSDB_RUNDIR"/sanitizer.* 2>/dev/null)
+	if [ -n "$_reports" ]; then
+		tap_fail "xsdbd stops cleanly" "$_reports"
+	else
+		tap_ok "xsdbd stops cleanly"
+	fi
 }
 
 # EXIT trap: stop the daemon, remove the run directory.
