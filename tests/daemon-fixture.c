@@ -1,0 +1,357 @@
+/*
+ * daemon-fixture.c - start the real xsdbd for a test, talk to it raw.
+ */
+#include "config.h"
+
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "daemon-fixture.h"
+
+static int	fixture_rm(const char *, const struct stat *, int,
+		    struct FTW *);
+static pid_t	fixture_spawn(struct fixture *, const char *const *);
+static int	fixture_wait_gone(struct fixture *);
+
+/* Make the run directory and paths. */
+void
+fixture_init(struct fixture *f)
+{
+	const char	*top;
+
+	memset(f, 0, sizeof *f);
+	f->pid = -1;
+	top = getenv("XSDB_TOP_BUILDDIR");
+	ck_assert_msg(top != NULL,
+	    "XSDB_TOP_BUILDDIR is not set (run through make check)");
+	snprintf(f->bin, sizeof f->bin, "%s/src/xsdbd", top);
+	ck_assert_msg(access(f->bin, X_OK) == 0, "no daemon at %s", f->bin);
+	snprintf(f->dir, sizeof f->dir, "/tmp/xsdb-daemon.XXXXXX");
+	ck_assert_msg(mkdtemp(f->dir) != NULL, "mkdtemp: %s",
+	    strerror(errno));
+	snprintf(f->db, sizeof f->db, "%s/db", f->dir);
+	snprintf(f->sock, sizeof f->sock, "%s/socket", f->dir);
+	snprintf(f->pidfile, sizeof f->pidfile, "%s/pid", f->dir);
+	snprintf(f->log, sizeof f->log, "%s/daemon.log", f->dir);
+	/* The daemonized xsdbd becomes our child. */
+	ck_assert_int_eq(prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0), 0);
+}
+
+/* Fork and exec argv with output to the log; return the child's pid. */
+static pid_t
+fixture_spawn(struct fixture *f, const char *const *argv)
+{
+	pid_t	pid;
+	int	fd;
+
+	pid = fork();
+	ck_assert_msg(pid != -1, "fork: %s", strerror(errno));
+	if (pid == 0) {
+		fd = open(f->log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+		if (fd != -1) {
+			dup2(fd, 1);
+			dup2(fd, 2);
+		}
+		execv(f->bin, (char *const *)argv);
+		_exit(127);
+	}
+	return pid;
+}
+
+/* Run xsdbd with exactly these arguments (after argv[0]); exit status. */
+int
+fixture_run(struct fixture *f, const char *const *args)
+{
+	const char	*argv[64];
+	pid_t		 pid;
+	int		 status, i;
+
+	argv[0] = f->bin;
+	for (i = 0; args[i] != NULL && i < 62; i++)
+		argv[i + 1] = args[i];
+	argv[i + 1] = NULL;
+	pid = fixture_spawn(f, argv);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	while (waitpid(-1, NULL, WNOHANG) > 0)
+		;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+}
+
+/* Start the daemon; the exit status of its first process. */
+int
+fixture_start(struct fixture *f, const char *const *extra)
+{
+	const char	*argv[64];
+	char		 buf[32];
+	pid_t		 pid;
+	ssize_t		 n;
+	int		 status, i = 0, fd;
+
+	argv[i++] = f->bin;
+	argv[i++] = "--db";
+	argv[i++] = f->db;
+	argv[i++] = "--socket";
+	argv[i++] = f->sock;
+	argv[i++] = "--pid-file";
+	argv[i++] = f->pidfile;
+	while (extra != NULL && *extra != NULL && i < 62)
+		argv[i++] = *extra++;
+	argv[i] = NULL;
+
+	pid = fixture_spawn(f, argv);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	if (!WIFEXITED(status))
+		return 128;
+	if (WEXITSTATUS(status) != 0)
+		return WEXITSTATUS(status);
+
+	fd = open(f->pidfile, O_RDONLY);
+	ck_assert_msg(fd != -1, "no pid file %s", f->pidfile);
+	n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	ck_assert_int_gt(n, 0);
+	buf[n] = '\0';
+	f->pid = (pid_t)strtol(buf, NULL, 10);
+	ck_assert_int_gt(f->pid, 1);
+	return 0;
+}
+
+/* Start and require success. */
+void
+fixture_up(struct fixture *f, const char *const *extra)
+{
+	char	log[2048];
+	ssize_t	n = 0;
+	int	rc, fd;
+
+	rc = fixture_start(f, extra);
+	if (rc != 0 && (fd = open(f->log, O_RDONLY)) != -1) {
+		n = read(fd, log, sizeof log - 1);
+		close(fd);
+	}
+	log[n > 0 ? n : 0] = '\0';
+	ck_assert_msg(rc == 0, "xsdbd did not start (%d): %s", rc, log);
+}
+
+/* Wait until the daemon has gone; its wait status. */
+static int
+fixture_wait_gone(struct fixture *f)
+{
+	int	status = 0;
+
+	if (f->pid <= 0)
+		return 0;
+	while (waitpid(f->pid, &status, 0) == -1 && errno == EINTR)
+		;
+	f->pid = -1;
+	return status;
+}
+
+/* SIGTERM the daemon and wait. */
+int
+fixture_stop(struct fixture *f)
+{
+	if (f->pid <= 0)
+		return 0;
+	kill(f->pid, SIGTERM);
+	return fixture_wait_gone(f);
+}
+
+/* SIGKILL the daemon and wait. */
+void
+fixture_kill(struct fixture *f)
+{
+	if (f->pid <= 0)
+		return;
+	kill(f->pid, SIGKILL);
+	fixture_wait_gone(f);
+}
+
+/* nftw callback: remove one entry. */
+static int
+fixture_rm(const char *path, const struct stat *sb, int flag,
+    struct FTW *ftw)
+{
+	remove(path);
+	return 0;
+}
+
+/* Stop and clean up. */
+void
+fixture_fini(struct fixture *f)
+{
+	fixture_kill(f);
+	if (f->dir[0] != '\0')
+		nftw(f->dir, fixture_rm, 8, FTW_DEPTH | FTW_PHYS);
+}
+
+/* A raw connection. */
+int
+fixture_connect(const struct fixture *f)
+{
+	struct sockaddr_un	sun;
+	int			s;
+
+	s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	ck_assert_int_ne(s, -1);
+	memset(&sun, 0, sizeof sun);
+	sun.sun_family = AF_UNIX;
+	ck_assert_uint_lt(strlen(f->sock), sizeof sun.sun_path);
+	memcpy(sun.sun_path, f->sock, strlen(f->sock));
+	ck_assert_msg(connect(s, (struct sockaddr *)&sun, sizeof sun) == 0,
+	    "connect %s: %s", f->sock, strerror(errno));
+	return s;
+}
+
+/* A lib wire client. */
+struct xs_client *
+fixture_client(const struct fixture *f)
+{
+	struct xs_client	*c;
+	int			 rc;
+
+	rc = xs_client_open(f->sock, &c);
+	ck_assert_msg(rc == 0, "xs_client_open: %s", strerror(rc));
+	return c;
+}
+
+/* Send all bytes. */
+void
+fixture_send_raw(int fd, const void *buf, size_t len)
+{
+	const char	*p = buf;
+	ssize_t		 n;
+
+	while (len > 0) {
+		n = send(fd, p, len, MSG_NOSIGNAL);
+		if (n == -1 && errno == EINTR)
+			continue;
+		ck_assert_msg(n > 0, "send: %s", strerror(errno));
+		p += n;
+		len -= (size_t)n;
+	}
+}
+
+/* Send one message. */
+void
+fixture_send(int fd, uint32_t type, uint32_t req_id, uint32_t tx_id,
+    const void *payload, uint32_t len)
+{
+	char			buf[XS_HEADER_SIZE + 65536];
+	struct xs_header	h = { type, req_id, tx_id, len };
+
+	ck_assert_uint_le(len, 65536);
+	memcpy(buf, &h, sizeof h);
+	if (len > 0)
+		memcpy(buf + XS_HEADER_SIZE, payload, len);
+	fixture_send_raw(fd, buf, XS_HEADER_SIZE + (size_t)len);
+}
+
+/* Read exactly len bytes within the deadline. */
+static int
+fixture_read_full(int fd, char *buf, size_t len, const struct timespec *end)
+{
+	struct timespec	now;
+	struct pollfd	pfd;
+	ssize_t		n;
+	long		ms;
+
+	while (len > 0) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		ms = (end->tv_sec - now.tv_sec) * 1000 +
+		    (end->tv_nsec - now.tv_nsec) / 1000000;
+		if (ms < 0)
+			return ETIMEDOUT;
+		pfd.fd = fd;
+		pfd.events = POLLIN;
+		n = poll(&pfd, 1, (int)ms);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == 0)
+			return ETIMEDOUT;
+		n = read(fd, buf, len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == 0 || (n == -1 && errno == ECONNRESET))
+			return EPIPE;
+		ck_assert_msg(n > 0, "read: %s", strerror(errno));
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Receive one message. */
+int
+fixture_recv(int fd, struct xs_header *h, char *payload, int timeout_ms)
+{
+	struct timespec	end;
+	char		hb[XS_HEADER_SIZE];
+	int		rc;
+
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	end.tv_sec += timeout_ms / 1000;
+	end.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
+	if (end.tv_nsec >= 1000000000) {
+		end.tv_sec++;
+		end.tv_nsec -= 1000000000;
+	}
+	if ((rc = fixture_read_full(fd, hb, sizeof hb, &end)) != 0)
+		return rc;
+	memcpy(h, hb, sizeof *h);
+	ck_assert_uint_le(h->len, XS_PAYLOAD_MAX);
+	if ((rc = fixture_read_full(fd, payload, h->len, &end)) != 0)
+		return rc;
+	payload[h->len] = '\0';
+	return 0;
+}
+
+/* One request, its reply; events are skipped. */
+const char *
+fixture_req(int fd, uint32_t type, uint32_t tx_id, const void *payload,
+    uint32_t len, uint32_t *rtype, uint32_t *rlen)
+{
+	static char		buf[XS_PAYLOAD_MAX + 1];
+	static uint32_t		req_id = 1000;
+	struct xs_header	h;
+	int			rc;
+
+	req_id++;
+	fixture_send(fd, type, req_id, tx_id, payload, len);
+	for (;;) {
+		rc = fixture_recv(fd, &h, buf, 10000);
+		ck_assert_msg(rc == 0, "no reply to type %u: %s",
+		    (unsigned)type, strerror(rc));
+		if (h.type != XS_WATCH_EVENT)
+			break;
+	}
+	ck_assert_uint_eq(h.req_id, req_id);
+	ck_assert_uint_eq(h.tx_id, tx_id);
+	*rtype = h.type;
+	*rlen = h.len;
+	return buf;
+}
+
+/* A request with one string argument. */
+const char *
+fixture_req1(int fd, uint32_t type, uint32_t tx_id, const char *arg,
+    uint32_t *rtype, uint32_t *rlen)
+{
+	return fixture_req(fd, type, tx_id, arg, (uint32_t)strlen(arg) + 1,
+	    rtype, rlen);
+}
