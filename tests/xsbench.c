@@ -676,6 +676,14 @@ xsbench_run(struct xsbench *b)
 	}
 	now = xb_now_ns();
 	b->stopping = 1;
+	/* Each write fires one event per watcher, never more. */
+	if (b->wl->reply == xsbench_watch_reply &&
+	    b->ops > b->issued * b->nwatchers) {
+		fprintf(stderr, "xsbench: %" PRIu64 " events for %" PRIu64
+		    " writes and %u watchers\n", b->ops, b->issued,
+		    b->nwatchers);
+		return EPROTO;
+	}
 	printf("RESULT workload=%s conns=%u depth=%u ops=%" PRIu64
 	    " secs=%.3f ops_s=%.0f retries=%" PRIu64 "\n", b->wl->name,
 	    b->nconns, b->depth, b->ops - ops0, (double)(now - start) / 1e9,
