@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 
 #include <check.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -27,6 +28,8 @@ static int	fixture_rm(const char *, const struct stat *, int,
 		    struct FTW *);
 static pid_t	fixture_spawn(struct fixture *, const char *const *);
 static int	fixture_wait_gone(struct fixture *);
+static void	fixture_sanitizer_env(const char *, const char *);
+static void	fixture_no_reports(const struct fixture *);
 
 /* Make the run directory and paths. */
 void
@@ -62,6 +65,9 @@ fixture_spawn(struct fixture *f, const char *const *argv)
 	pid = fork();
 	ck_assert_msg(pid != -1, "fork: %s", strerror(errno));
 	if (pid == 0) {
+		/* A sanitizer build reports into the run directory. */
+		fixture_sanitizer_env("ASAN_OPTIONS", f->dir);
+		fixture_sanitizer_env("UBSAN_OPTIONS", f->dir);
 		fd = open(f->log, O_WRONLY | O_CREAT | O_APPEND, 0644);
 		if (fd != -1) {
 			dup2(fd, 1);
@@ -71,6 +77,46 @@ fixture_spawn(struct fixture *f, const char *const *argv)
 		_exit(127);
 	}
 	return pid;
+}
+
+/* Add log_path=DIR/sanitizer to a sanitizer's options variable. */
+static void
+fixture_sanitizer_env(const char *var, const char *dir)
+{
+	const char	*old = getenv(var);
+	char		 buf[1024];
+
+	snprintf(buf, sizeof buf, "%s%slog_path=%s/sanitizer",
+	    old != NULL ? old : "", old != NULL && *old != '\0' ? ":" : "",
+	    dir);
+	setenv(var, buf, 1);
+}
+
+/* Fail the test if a daemon of the run wrote a sanitizer report. */
+static void
+fixture_no_reports(const struct fixture *f)
+{
+	struct dirent	*de;
+	DIR		*d;
+	char		 path[sizeof f->dir + 260], text[2048];
+	ssize_t		 n = -1;
+	int		 fd;
+
+	if ((d = opendir(f->dir)) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		if (strncmp(de->d_name, "sanitizer", 9) != 0)
+			continue;
+		snprintf(path, sizeof path, "%s/%s", f->dir, de->d_name);
+		if ((fd = open(path, O_RDONLY)) != -1) {
+			n = read(fd, text, sizeof text - 1);
+			close(fd);
+		}
+		text[n > 0 ? n : 0] = '\0';
+		closedir(d);
+		ck_abort_msg("sanitizer report %s: %s", path, text);
+	}
+	closedir(d);
 }
 
 /* Run xsdbd with exactly these arguments (after argv[0]); exit status. */
@@ -191,13 +237,19 @@ fixture_rm(const char *path, const struct stat *sb, int flag,
 	return 0;
 }
 
-/* Stop and clean up. */
+/*
+ * Stop (SIGTERM, so that a sanitizer build checks for leaks), fail on a
+ * sanitizer report, clean up.
+ */
 void
 fixture_fini(struct fixture *f)
 {
-	fixture_kill(f);
-	if (f->dir[0] != '\0')
-		nftw(f->dir, fixture_rm, 8, FTW_DEPTH | FTW_PHYS);
+	fixture_stop(f);
+	if (f->dir[0] == '\0')
+		return;
+	fixture_no_reports(f);
+	nftw(f->dir, fixture_rm, 8, FTW_DEPTH | FTW_PHYS);
+	f->dir[0] = '\0';
 }
 
 /* A raw connection. */

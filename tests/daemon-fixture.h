@@ -51,7 +51,10 @@ int	 fixture_stop(struct fixture *);
 /* SIGKILL the daemon and wait for it. */
 void	 fixture_kill(struct fixture *);
 
-/* Stop the daemon if it runs and remove the run directory. */
+/*
+ * Stop the daemon if it runs (SIGTERM), fail the test if a sanitizer
+ * build reported anything, and remove the run directory.
+ */
 void	 fixture_fini(struct fixture *);
 
 /* A new raw connection to the daemon (fails the test on error). */
