@@ -259,7 +259,7 @@ check_cmp_id(const void *a, const void *b, void *arg)
 static int
 check_index(struct check *c)
 {
-	size_t		i, j, mask;
+	size_t		i, j, k, mask;
 	uint64_t	h;
 
 	for (c->hsize = 64; c->hsize < c->n * 2; c->hsize *= 2)
@@ -270,11 +270,19 @@ check_index(struct check *c)
 		c->bypath[i] = -1;
 	mask = c->hsize - 1;
 	for (i = 0; i < c->n; i++) {
-		h = store_path_hash(check_path(c, i), c->nodes[i].plen);
-		h ^= h >> 31;
-		for (j = h & mask; c->bypath[j] >= 0; j = (j + 1) & mask)
-			;
-		c->bypath[j] = (int64_t)i;
+		h = store_fnv(check_path(c, i), c->nodes[i].plen);
+		for (j = h & mask; c->bypath[j] >= 0; j = (j + 1) & mask) {
+			k = (size_t)c->bypath[j];
+			if (c->nodes[k].plen == c->nodes[i].plen &&
+			    memcmp(check_path(c, k), check_path(c, i),
+			    c->nodes[i].plen) == 0) {
+				check_find(c, "Node %s is stored twice.",
+				    check_path(c, i));
+				break;
+			}
+		}
+		if (c->bypath[j] < 0)
+			c->bypath[j] = (int64_t)i;
 	}
 
 	if (c->n == 0)
@@ -302,8 +310,7 @@ check_lookup(const struct check *c, const char *path, size_t plen)
 	uint64_t	h;
 	int64_t		i;
 
-	h = store_path_hash(path, plen);
-	h ^= h >> 31;
+	h = store_fnv(path, plen);
 	for (j = h & mask; (i = c->bypath[j]) >= 0; j = (j + 1) & mask) {
 		if (c->nodes[i].plen == plen &&
 		    memcmp(check_path(c, (size_t)i), path, plen) == 0)

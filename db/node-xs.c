@@ -135,7 +135,6 @@ struct store_xlist {
 	void			*arg;
 };
 
-static uint64_t		 store_xs_hash(const char *, size_t);
 static struct store_xent *store_xs_lookup(struct store_xs *, const char *,
 			     size_t);
 static struct store_xent *store_xs_insert(struct store_xs *, const char *,
@@ -148,26 +147,12 @@ static void		 store_xs_clear(struct store_xent *);
 static int		 store_xs_snap_child(void *, uint64_t, const char *,
 			     size_t);
 
-/* Hash of a path for the entry table (never shortened, unlike keys). */
-static uint64_t
-store_xs_hash(const char *path, size_t len)
-{
-	uint64_t	h = 0xcbf29ce484222325ULL;
-	size_t		i;
-
-	for (i = 0; i < len; i++) {
-		h ^= (unsigned char)path[i];
-		h *= 0x100000001b3ULL;
-	}
-	return (h ^ (h >> 29));
-}
-
 /* The entry of a path, or NULL. */
 static struct store_xent *
 store_xs_lookup(struct store_xs *xs, const char *path, size_t plen)
 {
 	struct store_xent	*e;
-	uint64_t		 h = store_xs_hash(path, plen);
+	uint64_t		 h = store_fnv(path, plen);
 
 	for (e = xs->tab[h & (xs->tabsize - 1)]; e != NULL; e = e->hnext) {
 		if (e->hash == h && e->plen == plen &&
@@ -204,7 +189,7 @@ store_xs_insert(struct store_xs *xs, const char *path, size_t plen)
 	memcpy(e->path, path, plen);
 	e->path[plen] = '\0';
 	e->plen = plen;
-	e->hash = store_xs_hash(path, plen);
+	e->hash = store_fnv(path, plen);
 	e->hnext = xs->tab[e->hash & (xs->tabsize - 1)];
 	xs->tab[e->hash & (xs->tabsize - 1)] = e;
 	*xs->tailp = e;

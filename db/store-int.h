@@ -160,6 +160,7 @@ void		 store_put_be32(void *, uint32_t);
 int		 store_read_counter(struct store *, MDB_txn *, uint64_t *);
 
 /* record.c */
+uint64_t	 store_fnv(const char *, size_t);
 uint64_t	 store_path_hash(const char *, size_t);
 size_t		 store_parent_len(const char *, size_t);
 size_t		 store_name_off(const char *, size_t);
