@@ -74,14 +74,18 @@ static void	trace_io(struct trace *, const char *, const struct conn *,
 static char	*trace_reserve(struct trace *, size_t);
 static void	trace_commit(struct trace *, size_t);
 
-/* Open (or create) a trace file for appending. Returns 0 or an errno. */
+/*
+ * Open (or create) a trace file for appending. Non-blocking, so that a
+ * FIFO nobody reads fails (ENXIO) rather than stopping the daemon; on a
+ * regular file it changes nothing. Returns 0 or an errno.
+ */
 static int
 trace_file_open(const char *path, int *fdp)
 {
 	int	fd;
 
-	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY,
-	    0600);
+	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY |
+	    O_NONBLOCK, 0600);
 	if (fd == -1)
 		return errno;
 	*fdp = fd;

@@ -996,6 +996,14 @@ START_TEST(test_bad_files)
 	ctl_err("EISDIR", "logfile", fx.dir, NULL);
 	snprintf(path, sizeof path, "%s", fx.dir);
 	ctl_err("EISDIR", "memreport", path, NULL);
+	/*
+	 * A FIFO nobody reads: refused at once (ENXIO, which travels as
+	 * EINVAL), not waited for.
+	 */
+	snprintf(path, sizeof path, "%s/fifo", fx.dir);
+	ck_assert_int_eq(mkfifo(path, 0600), 0);
+	ctl_err("EINVAL", "logfile", path, NULL);
+	ctl_err("EINVAL", "memreport", path, NULL);
 	/* Tracing stayed off, and "log on" has no file to open. */
 	ctl_ok("log", "on", NULL);
 	write_str("/still", "1");
