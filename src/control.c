@@ -165,7 +165,6 @@ op_control(struct request *req)
 {
 	const char	**argv, *p;
 	unsigned int	  argc, i;
-	size_t		  n;
 
 	argc = xs_wire_count_strings(req->data, req->len);
 	if (argc == 0)
@@ -174,8 +173,7 @@ op_control(struct request *req)
 		return ENOMEM;
 	for (i = 0, p = req->data; i < argc; i++) {
 		argv[i] = p;
-		n = strlen(p);
-		p += n + 1;
+		p += strlen(p) + 1;
 	}
 	for (i = 0; i < CONTROL_NCMDS; i++) {
 		if (strcmp(argv[0], control_cmds[i].name) == 0)
