@@ -685,6 +685,77 @@ START_TEST(test_pipeliner_paused)
 }
 END_TEST
 
+/*
+ * A writer that watches its own write gets the event before the reply,
+ * as from Xen's daemon; a read pipelined after it comes after both.
+ */
+START_TEST(test_event_before_reply)
+{
+	struct xs_header	h;
+	char			buf[XS_PAYLOAD_MAX + 1];
+
+	fixture_send(fd, XS_WATCH, 1, 0, "/o\0tok", 7);
+	ck_assert_int_eq(fixture_recv(fd, &h, buf, 5000), 0);
+	ck_assert_uint_eq(h.type, XS_WATCH);
+	ck_assert_int_eq(fixture_recv(fd, &h, buf, 5000), 0);
+	ck_assert_uint_eq(h.type, XS_WATCH_EVENT);
+	fixture_send(fd, XS_WRITE, 2, 0, "/o\0v", 4);
+	fixture_send(fd, XS_READ, 3, 0, "/o", 3);
+	ck_assert_int_eq(fixture_recv(fd, &h, buf, 5000), 0);
+	ck_assert_uint_eq(h.type, XS_WATCH_EVENT);
+	ck_assert(memcmp(buf, "/o\0tok\0", 8) == 0);
+	ck_assert_int_eq(fixture_recv(fd, &h, buf, 5000), 0);
+	ck_assert_uint_eq(h.type, XS_WRITE);
+	ck_assert_uint_eq(h.req_id, 2);
+	ck_assert_int_eq(fixture_recv(fd, &h, buf, 5000), 0);
+	ck_assert_uint_eq(h.type, XS_READ);
+	ck_assert_uint_eq(h.req_id, 3);
+	ck_assert_str_eq(buf, "v");
+}
+END_TEST
+
+/*
+ * A watcher that never reads its events is dropped once its queue passes
+ * --out-max, while the writer is served all along.
+ */
+START_TEST(test_slow_watcher_dropped)
+{
+	static const char	*extra[] = { "--out-max", "64K", NULL };
+	struct fixture		 f2;
+	struct xs_header	 h;
+	char			 buf[XS_PAYLOAD_MAX + 1], p[64];
+	int			 slow, writer, i, rc, events = 0;
+	size_t			 tl;
+
+	fixture_init(&f2);
+	fixture_up(&f2, extra);
+	writer = fixture_connect(&f2);
+	slow = fixture_connect(&f2);
+	/* A long token makes each event about 2 KB. */
+	memcpy(buf, "/s", 3);
+	memset(buf + 3, 't', 2000);
+	buf[2003] = '\0';
+	tl = 2004;
+	fixture_send(slow, XS_WATCH, 1, 0, buf, (uint32_t)tl);
+	ck_assert_int_eq(fixture_recv(slow, &h, buf, 5000), 0);
+	ck_assert_uint_eq(h.type, XS_WATCH);
+
+	for (i = 0; i < 2000; i++) {
+		snprintf(p, sizeof p, "/s/%d", i);
+		write_str(writer, p, "v");
+	}
+	/* Draining the slow one ends in EOF, well before 2000 events. */
+	while ((rc = fixture_recv(slow, &h, buf, 5000)) == 0)
+		events++;
+	ck_assert_int_eq(rc, EPIPE);
+	ck_assert_int_lt(events, 1000);
+	write_str(writer, "/s/after", "v");
+	close(slow);
+	close(writer);
+	fixture_fini(&f2);
+}
+END_TEST
+
 static Suite *
 daemon_suite(void)
 {
@@ -706,6 +777,7 @@ daemon_suite(void)
 	tcase_add_test(tc, test_pipeline);
 	tcase_add_test(tc, test_byte_by_byte);
 	tcase_add_test(tc, test_group_commit);
+	tcase_add_test(tc, test_event_before_reply);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("errors");
@@ -727,6 +799,7 @@ daemon_suite(void)
 	tcase_add_test(tc, test_close_midway);
 	tcase_add_test(tc, test_half_close);
 	tcase_add_test(tc, test_pipeliner_paused);
+	tcase_add_test(tc, test_slow_watcher_dropped);
 	suite_add_tcase(s, tc);
 	return s;
 }
