@@ -707,6 +707,7 @@ crash_suite(void)
 	return (s);
 }
 
+/* Run the suite; fail if any test failed. */
 int
 main(void)
 {

@@ -767,6 +767,7 @@ xsbench_startup(const char *socket, char **argv)
 	return 0;
 }
 
+/* Parse the options and run one workload. */
 int
 main(int argc, char **argv)
 {

@@ -201,11 +201,11 @@ xsdb_finish()
 # EXIT trap: stop the daemon, remove the run directory.
 xsdb_cleanup()
 {
-	_rc=$?
+	_exit_rc=$?
 	_pid=${XSDB_PID:-}
 	if [ -n "$_pid" ] && ! xsdb_stop; then
 		kill -KILL "$_pid" 2>/dev/null
 	fi
 	[ -n "${XSDB_RUNDIR:-}" ] && rm -rf "$XSDB_RUNDIR"
-	exit $_rc
+	exit $_exit_rc
 }
