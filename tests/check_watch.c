@@ -1,0 +1,874 @@
+/*
+ * check_watch.c - watches of xsdbd, against the real daemon: WATCH,
+ * UNWATCH, RESET_WATCHES and the events of every kind of change, as Xen's
+ * C xenstored 4.17 sends them (each case probed on the reference daemon),
+ * watch depth, order of events, many watchers, a watcher that never
+ * reads, and the cost of a change with many unrelated watches.
+ *
+ * "No event" is checked without waiting: a request sent after the change
+ * was acknowledged must be answered before any event, since the events
+ * of a change are queued before its acknowledgement is released.
+ */
+#include "config.h"
+
+#include <check.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "daemon-fixture.h"
+
+#define NWATCHERS	100
+#define QUIET_REQ_ID	0x51e7u
+
+static struct fixture	 fx;
+static int		 fd;
+
+static void	 setup(void);
+static void	 setup_small(void);
+static void	 teardown(void);
+static uint32_t	 two(char *, const char *, const char *);
+static void	 req_ok(int, uint32_t, uint32_t, const void *, uint32_t);
+static void	 write_str(int, const char *, const char *);
+static void	 rm_ok(int, const char *);
+static void	 watch_send(int, uint32_t, const char *, const char *,
+		    const char *);
+static void	 watch_ok(int, const char *, const char *);
+static void	 watch_depth_ok(int, const char *, const char *,
+		    const char *);
+static void	 unwatch_ok(int, const char *, const char *);
+static void	 expect_event(int, const char *, const char *);
+static void	 expect_quiet(int);
+static uint32_t	 tx_start(int);
+static double	 now(void);
+static double	 time_writes(int, int, const char *, int);
+
+/* A daemon and one connection for each test. */
+static void
+setup(void)
+{
+	fixture_init(&fx);
+	fixture_up(&fx, NULL);
+	fd = fixture_connect(&fx);
+}
+
+/*
+ * A daemon that drops a connection with over 64 KiB of output queued and
+ * allows domains two watches.
+ */
+static void
+setup_small(void)
+{
+	const char *const	 extra[] = { "--out-max", "65536", "-W", "2",
+	    NULL };
+
+	fixture_init(&fx);
+	fixture_up(&fx, extra);
+	fd = fixture_connect(&fx);
+}
+
+/* Stop the daemon. */
+static void
+teardown(void)
+{
+	close(fd);
+	fixture_fini(&fx);
+}
+
+/* Build "a\0b\0" into buf; its length. */
+static uint32_t
+two(char *buf, const char *a, const char *b)
+{
+	size_t	la = strlen(a) + 1, lb = strlen(b) + 1;
+
+	memcpy(buf, a, la);
+	memcpy(buf + la, b, lb);
+	return (uint32_t)(la + lb);
+}
+
+/* A request that answers "OK" with its own type. */
+static void
+req_ok(int s, uint32_t type, uint32_t tx, const void *p, uint32_t len)
+{
+	uint32_t	 rt, rl;
+	const char	*r;
+
+	r = fixture_req(s, type, tx, p, len, &rt, &rl);
+	ck_assert_msg(rt == type && rl == 3 && memcmp(r, "OK", 3) == 0,
+	    "type %u: wanted OK, got type %u \"%s\"", (unsigned)type, rt, r);
+}
+
+/* WRITE path=value. */
+static void
+write_str(int s, const char *path, const char *value)
+{
+	char	buf[XS_PAYLOAD_MAX];
+	size_t	pl = strlen(path) + 1, vl = strlen(value);
+
+	memcpy(buf, path, pl);
+	memcpy(buf + pl, value, vl);
+	req_ok(s, XS_WRITE, 0, buf, (uint32_t)(pl + vl));
+}
+
+/* RM path. */
+static void
+rm_ok(int s, const char *path)
+{
+	req_ok(s, XS_RM, 0, path, (uint32_t)strlen(path) + 1);
+}
+
+/* Send WATCH path token [depth] with a request id. */
+static void
+watch_send(int s, uint32_t rid, const char *path, const char *token,
+    const char *depth)
+{
+	char		buf[XS_PAYLOAD_MAX];
+	uint32_t	len;
+
+	len = two(buf, path, token);
+	if (depth != NULL) {
+		memcpy(buf + len, depth, strlen(depth) + 1);
+		len += (uint32_t)strlen(depth) + 1;
+	}
+	fixture_send(s, XS_WATCH, rid, 0, buf, len);
+}
+
+/* WATCH with a depth: "OK" comes first, then the initial event. */
+static void
+watch_depth_ok(int s, const char *path, const char *token,
+    const char *depth)
+{
+	static char		buf[XS_PAYLOAD_MAX + 1];
+	struct xs_header	h;
+
+	watch_send(s, 77, path, token, depth);
+	ck_assert_int_eq(fixture_recv(s, &h, buf, 10000), 0);
+	ck_assert_msg(h.type == XS_WATCH && h.req_id == 77 && h.len == 3 &&
+	    memcmp(buf, "OK", 3) == 0, "WATCH %s: type %u \"%s\"", path,
+	    h.type, buf);
+	expect_event(s, path, token);
+}
+
+/* WATCH path token, then its reply and initial event. */
+static void
+watch_ok(int s, const char *path, const char *token)
+{
+	watch_depth_ok(s, path, token, NULL);
+}
+
+/* UNWATCH path token. */
+static void
+unwatch_ok(int s, const char *path, const char *token)
+{
+	char	buf[XS_PAYLOAD_MAX];
+
+	req_ok(s, XS_UNWATCH, 0, buf, two(buf, path, token));
+}
+
+/* The next message is the event "path\0token\0". */
+static void
+expect_event(int s, const char *path, const char *token)
+{
+	static char		buf[XS_PAYLOAD_MAX + 1];
+	struct xs_header	h;
+	size_t			pl = strlen(path) + 1, tl = strlen(token) + 1;
+	int			rc;
+
+	rc = fixture_recv(s, &h, buf, 10000);
+	ck_assert_msg(rc == 0, "no event %s %s: %s", path, token,
+	    strerror(rc));
+	ck_assert_msg(h.type == XS_WATCH_EVENT, "wanted event %s, got type "
+	    "%u \"%s\"", path, h.type, buf);
+	ck_assert_uint_eq(h.req_id, 0);
+	ck_assert_uint_eq(h.tx_id, 0);
+	ck_assert_msg(h.len == pl + tl && memcmp(buf, path, pl) == 0 &&
+	    memcmp(buf + pl, token, tl) == 0,
+	    "wanted event %s %s, got %s %s", path, token, buf,
+	    h.len > strlen(buf) + 1 ? buf + strlen(buf) + 1 : "");
+}
+
+/* No event is pending: a request's reply is the next message. */
+static void
+expect_quiet(int s)
+{
+	static char		buf[XS_PAYLOAD_MAX + 1];
+	struct xs_header	h;
+
+	fixture_send(s, XS_GET_PERMS, QUIET_REQ_ID, 0, "/", 2);
+	ck_assert_int_eq(fixture_recv(s, &h, buf, 10000), 0);
+	ck_assert_msg(h.type != XS_WATCH_EVENT, "unexpected event %s", buf);
+	ck_assert_uint_eq(h.type, XS_GET_PERMS);
+	ck_assert_uint_eq(h.req_id, QUIET_REQ_ID);
+}
+
+/* TRANSACTION_START: the id. */
+static uint32_t
+tx_start(int s)
+{
+	uint32_t	 rt, rl;
+	const char	*r;
+
+	r = fixture_req(s, XS_TRANSACTION_START, 0, "", 1, &rt, &rl);
+	ck_assert_uint_eq(rt, XS_TRANSACTION_START);
+	return (uint32_t)strtoul(r, NULL, 10);
+}
+
+/* Monotonic seconds. */
+static double
+now(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/*
+ * Seconds for n acknowledged writes below path, each heard by the
+ * watcher w; the events are read after the timing.
+ */
+static double
+time_writes(int s, int w, const char *path, int n)
+{
+	char	p[256];
+	double	t0, t;
+	int	i;
+
+	snprintf(p, sizeof p, "%s/x", path);
+	t0 = now();
+	for (i = 0; i < n; i++)
+		write_str(s, p, "v");
+	t = now() - t0;
+	for (i = 0; i < n; i++)
+		expect_event(w, p, "perf");
+	return t;
+}
+
+/* Every watch fires once when set: "OK" first, then the event. */
+START_TEST(test_initial_event)
+{
+	watch_ok(fd, "/w", "t1");
+	/* The node need not exist; a token may be empty. */
+	watch_ok(fd, "/no/such/node", "");
+	watch_ok(fd, "/", "root");
+	expect_quiet(fd);
+}
+END_TEST
+
+/* Writes fire the watches on the node and on its ancestors. */
+START_TEST(test_write)
+{
+	int	w = fixture_connect(&fx);
+
+	watch_ok(w, "/a", "ta");
+	watch_ok(w, "/a/b", "tb");
+	write_str(fd, "/a", "1");
+	expect_event(w, "/a", "ta");
+	expect_quiet(w);
+
+	/* A write creating ancestors fires once, on the path it names. */
+	write_str(fd, "/a/b/c/d", "2");
+	expect_event(w, "/a/b/c/d", "ta");
+	expect_event(w, "/a/b/c/d", "tb");
+	expect_quiet(w);
+
+	/* Changes elsewhere, and a path that only shares a prefix. */
+	write_str(fd, "/ab", "x");
+	write_str(fd, "/other", "x");
+	expect_quiet(w);
+
+	/* MKDIR of a new node fires; of an existing one, not. */
+	req_ok(fd, XS_MKDIR, 0, "/a/m", 5);
+	expect_event(w, "/a/m", "ta");
+	req_ok(fd, XS_MKDIR, 0, "/a/m", 5);
+	expect_quiet(w);
+	close(w);
+}
+END_TEST
+
+/* A writer watching its own write hears of it before the reply. */
+START_TEST(test_own_write)
+{
+	static char		buf[XS_PAYLOAD_MAX + 1];
+	struct xs_header	h;
+
+	watch_ok(fd, "/self", "me");
+	fixture_send(fd, XS_WRITE, 5, 0, "/self\0v", 7);
+	expect_event(fd, "/self", "me");
+	ck_assert_int_eq(fixture_recv(fd, &h, buf, 10000), 0);
+	ck_assert_uint_eq(h.type, XS_WRITE);
+	ck_assert_uint_eq(h.req_id, 5);
+}
+END_TEST
+
+/*
+ * RM fires the node's watches and its ancestors' with the removed path;
+ * each removed descendant fires only the watches set on exactly it,
+ * first.
+ */
+START_TEST(test_rm)
+{
+	int	w = fixture_connect(&fx);
+
+	write_str(fd, "/r/x/y/z", "1");
+	write_str(fd, "/r/x/q", "2");
+	watch_ok(w, "/r", "tr");
+	watch_ok(w, "/r/x", "tx");
+	watch_ok(w, "/r/x/y/z", "tz");
+	watch_ok(w, "/r/x/y/z/gone", "tg");	/* never existed */
+	watch_ok(w, "/", "root");
+
+	rm_ok(fd, "/r/x");
+	expect_event(w, "/r/x/y/z", "tz");
+	expect_event(w, "/r/x", "tr");
+	expect_event(w, "/r/x", "tx");
+	expect_event(w, "/r/x", "root");
+	expect_quiet(w);
+
+	/* RM of a node that is not there changes nothing. */
+	rm_ok(fd, "/r/x");
+	expect_quiet(w);
+	close(w);
+}
+END_TEST
+
+/* A permission change fires like a write. */
+START_TEST(test_set_perms)
+{
+	int	w = fixture_connect(&fx);
+
+	write_str(fd, "/p/c", "1");
+	watch_ok(w, "/p", "tp");
+	req_ok(fd, XS_SET_PERMS, 0, "/p\0b0\0", 6);
+	expect_event(w, "/p", "tp");
+	req_ok(fd, XS_SET_PERMS, 0, "/p/c\0r0\0", 8);
+	expect_event(w, "/p/c", "tp");
+	expect_quiet(w);
+	close(w);
+}
+END_TEST
+
+/* A relative watch hears relative paths; it is its absolute twin. */
+START_TEST(test_relative)
+{
+	char	buf[64];
+	int	w = fixture_connect(&fx);
+
+	watch_ok(w, "rel", "tr");
+	write_str(fd, "/local/domain/0/rel/x", "1");
+	expect_event(w, "rel/x", "tr");
+	write_str(fd, "/local/domain/0/rel", "2");
+	expect_event(w, "rel", "tr");
+	write_str(fd, "/local/domain/0/relx", "3");
+	expect_quiet(w);
+
+	fixture_expect_error(w, XS_WATCH, 0, buf,
+	    two(buf, "/local/domain/0/rel", "tr"), "EEXIST");
+	unwatch_ok(w, "/local/domain/0/rel", "tr");
+	watch_ok(w, "rel", "tr");
+	unwatch_ok(w, "rel", "tr");
+	write_str(fd, "/local/domain/0/rel", "4");
+	expect_quiet(w);
+	close(w);
+}
+END_TEST
+
+/* The same path and token twice on one connection is EEXIST. */
+START_TEST(test_duplicate)
+{
+	char	buf[64];
+	int	w = fixture_connect(&fx), wr = fixture_connect(&fx);
+
+	watch_ok(fd, "/d", "t");
+	fixture_expect_error(fd, XS_WATCH, 0, buf, two(buf, "/d", "t"),
+	    "EEXIST");
+	watch_ok(fd, "/d", "u");
+	watch_ok(fd, "/e", "t");
+	watch_ok(w, "/d", "t");
+	write_str(wr, "/d", "1");
+	expect_event(w, "/d", "t");
+	expect_event(fd, "/d", "t");
+	expect_event(fd, "/d", "u");
+	expect_quiet(fd);
+	close(w);
+	close(wr);
+}
+END_TEST
+
+/* UNWATCH removes one watch of the connection, or is ENOENT. */
+START_TEST(test_unwatch)
+{
+	char	buf[64];
+	int	w = fixture_connect(&fx), wr = fixture_connect(&fx);
+
+	watch_ok(fd, "/u", "t");
+	watch_ok(fd, "/u", "t2");
+	watch_ok(w, "/u", "x");
+	unwatch_ok(fd, "/u", "t");
+	write_str(wr, "/u", "1");
+	expect_event(fd, "/u", "t2");
+	expect_quiet(fd);
+	expect_event(w, "/u", "x");
+
+	fixture_expect_error(fd, XS_UNWATCH, 0, buf, two(buf, "/u", "t"),
+	    "ENOENT");
+	/* Another connection's watch is not ours to remove. */
+	fixture_expect_error(fd, XS_UNWATCH, 0, buf, two(buf, "/u", "x"),
+	    "ENOENT");
+	/* As in Xen, an UNWATCH path is not checked: no such watch. */
+	fixture_expect_error(fd, XS_UNWATCH, 0, buf, two(buf, "/u/", "t2"),
+	    "ENOENT");
+	fixture_expect_error(fd, XS_UNWATCH, 0, buf, two(buf, "a//b", "t2"),
+	    "ENOENT");
+	unwatch_ok(fd, "/u", "t2");
+	write_str(wr, "/u", "2");
+	expect_quiet(fd);
+	expect_event(w, "/u", "x");
+	close(w);
+	close(wr);
+}
+END_TEST
+
+/* RESET_WATCHES drops every watch and transaction of the connection. */
+START_TEST(test_reset)
+{
+	char		buf[64];
+	uint32_t	tx;
+	int		w = fixture_connect(&fx), wr = fixture_connect(&fx);
+
+	watch_ok(fd, "/z", "a");
+	watch_ok(fd, "/", "b");
+	watch_ok(w, "/z", "other");
+	tx = tx_start(fd);
+	req_ok(fd, XS_RESET_WATCHES, 0, "", 0);
+	write_str(wr, "/z", "1");
+	expect_quiet(fd);
+	expect_event(w, "/z", "other");
+	fixture_expect_error(fd, XS_TRANSACTION_END, tx, "T", 2, "ENOENT");
+	fixture_expect_error(fd, XS_UNWATCH, 0, buf, two(buf, "/z", "a"),
+	    "ENOENT");
+	watch_ok(fd, "/z", "a");
+	write_str(wr, "/z", "2");
+	expect_event(fd, "/z", "a");
+	expect_event(w, "/z", "other");
+	close(w);
+	close(wr);
+}
+END_TEST
+
+/* Changes in a transaction fire when it commits, never if it aborts. */
+START_TEST(test_transaction)
+{
+	uint32_t	tx;
+	int		w = fixture_connect(&fx);
+
+	write_str(fd, "/t/old", "1");
+	watch_ok(w, "/t", "tt");
+	tx = tx_start(fd);
+	req_ok(fd, XS_WRITE, tx, "/t/a\0v", 6);
+	req_ok(fd, XS_WRITE, tx, "/t/b\0v", 6);
+	req_ok(fd, XS_RM, tx, "/t/old", 7);
+	expect_quiet(w);
+	req_ok(fd, XS_TRANSACTION_END, tx, "T", 2);
+	expect_event(w, "/t/a", "tt");
+	expect_event(w, "/t/b", "tt");
+	expect_event(w, "/t/old", "tt");
+	expect_quiet(w);
+
+	tx = tx_start(fd);
+	req_ok(fd, XS_WRITE, tx, "/t/c\0v", 6);
+	req_ok(fd, XS_TRANSACTION_END, tx, "F", 2);
+	expect_quiet(w);
+	close(w);
+}
+END_TEST
+
+/* Events come in commit order, across writers and when pipelined. */
+START_TEST(test_order)
+{
+	static char		buf[XS_PAYLOAD_MAX + 1];
+	struct xs_header	h;
+	char			p[64];
+	int			a = fixture_connect(&fx);
+	int			b = fixture_connect(&fx);
+	int			w = fixture_connect(&fx), i;
+	uint32_t		len;
+
+	watch_ok(w, "/o", "to");
+	for (i = 0; i < 20; i++) {
+		snprintf(p, sizeof p, "/o/%d", i);
+		write_str(i % 2 ? b : a, p, "v");
+	}
+	for (i = 0; i < 20; i++) {
+		snprintf(p, sizeof p, "/o/%d", i);
+		expect_event(w, p, "to");
+	}
+
+	for (i = 0; i < 50; i++) {
+		len = (uint32_t)snprintf(buf, sizeof buf, "/o/p%d", i) + 1;
+		buf[len++] = 'v';
+		fixture_send(a, XS_WRITE, 100 + (uint32_t)i, 0, buf, len);
+	}
+	for (i = 0; i < 50; i++) {
+		ck_assert_int_eq(fixture_recv(a, &h, buf, 10000), 0);
+		ck_assert_uint_eq(h.type, XS_WRITE);
+		ck_assert_uint_eq(h.req_id, 100 + (uint32_t)i);
+	}
+	for (i = 0; i < 50; i++) {
+		snprintf(p, sizeof p, "/o/p%d", i);
+		expect_event(w, p, "to");
+	}
+	expect_quiet(w);
+	close(a);
+	close(b);
+	close(w);
+}
+END_TEST
+
+/* 100 watchers of one node each hear every change, in order. */
+START_TEST(test_many_watchers)
+{
+	char	p[64], tok[16];
+	int	ws[NWATCHERS], i, k;
+
+	for (i = 0; i < NWATCHERS; i++) {
+		ws[i] = fixture_connect(&fx);
+		snprintf(tok, sizeof tok, "w%d", i);
+		watch_ok(ws[i], "/m", tok);
+	}
+	for (k = 0; k < 10; k++) {
+		snprintf(p, sizeof p, "/m/k%d", k);
+		write_str(fd, p, "v");
+	}
+	rm_ok(fd, "/m");
+	for (i = 0; i < NWATCHERS; i++) {
+		snprintf(tok, sizeof tok, "w%d", i);
+		for (k = 0; k < 10; k++) {
+			snprintf(p, sizeof p, "/m/k%d", k);
+			expect_event(ws[i], p, tok);
+		}
+		expect_event(ws[i], "/m", tok);
+		expect_quiet(ws[i]);
+		close(ws[i]);
+	}
+}
+END_TEST
+
+/*
+ * Special paths are accepted and fire once when set; node changes and
+ * SET_PERMS of a special path fire none of them, nor the watch on "/".
+ */
+START_TEST(test_special)
+{
+	int	w = fixture_connect(&fx);
+
+	watch_ok(fd, "@introduceDomain", "i");
+	watch_ok(fd, "@releaseDomain", "r");
+	watch_ok(fd, "@releaseDomain/5", "r5");
+	watch_depth_ok(fd, "@introduceDomain", "i1", "1");
+	watch_ok(fd, "@", "at");
+	watch_ok(fd, "@any thing!", "odd");
+	watch_ok(fd, "/", "root");
+	write_str(w, "/s", "1");
+	expect_event(fd, "/s", "root");
+	rm_ok(w, "/s");
+	expect_event(fd, "/s", "root");
+	req_ok(w, XS_SET_PERMS, 0, "@introduceDomain\0n0\0", 20);
+	req_ok(w, XS_SET_PERMS, 0, "@releaseDomain\0n0\0", 18);
+	expect_quiet(fd);
+	close(w);
+}
+END_TEST
+
+/* Watch depth: the levels below the path that fire the watch. */
+START_TEST(test_depth)
+{
+	int	w = fixture_connect(&fx);
+
+	watch_depth_ok(fd, "/d", "d0", "0");
+	watch_depth_ok(fd, "/d", "d1", "1");
+	watch_ok(fd, "/d", "all");
+	watch_depth_ok(fd, "/", "r1", "1");
+	watch_depth_ok(fd, "/d/x", "x2", "2");
+
+	write_str(w, "/d", "v");
+	expect_event(fd, "/d", "d0");
+	expect_event(fd, "/d", "d1");
+	expect_event(fd, "/d", "all");
+	expect_event(fd, "/d", "r1");
+	write_str(w, "/d/x", "v");
+	expect_event(fd, "/d/x", "d1");
+	expect_event(fd, "/d/x", "all");
+	expect_event(fd, "/d/x", "x2");
+	write_str(w, "/d/x/y/z", "v");
+	expect_event(fd, "/d/x/y/z", "all");
+	expect_event(fd, "/d/x/y/z", "x2");
+	write_str(w, "/d/x/y/z/deep", "v");
+	expect_event(fd, "/d/x/y/z/deep", "all");
+	expect_quiet(fd);
+	close(w);
+}
+END_TEST
+
+/* An event too long for one message is dropped; later ones still come. */
+START_TEST(test_long_event)
+{
+	char	tok[4001], path[128];
+	int	wr = fixture_connect(&fx);
+
+	memset(tok, 'x', sizeof tok - 1);
+	tok[sizeof tok - 1] = '\0';
+	watch_ok(fd, "/l", tok);
+	memset(path, 'y', sizeof path - 1);
+	memcpy(path, "/l/", 3);
+	path[sizeof path - 1] = '\0';
+	write_str(wr, path, "v");
+	write_str(wr, "/l", "v");
+	expect_event(fd, "/l", tok);
+	expect_quiet(fd);
+	close(wr);
+}
+END_TEST
+
+/* Malformed WATCH requests, as the reference daemon answers them. */
+START_TEST(test_watch_errors)
+{
+	char	buf[XS_PAYLOAD_MAX];
+	size_t	n;
+
+	fixture_expect_error(fd, XS_WATCH, 0, "", 0, "EINVAL");
+	fixture_expect_error(fd, XS_WATCH, 0, "/w", 3, "EINVAL");
+	fixture_expect_error(fd, XS_WATCH, 0, "/w\0t", 4, "EINVAL");
+	fixture_expect_error(fd, XS_WATCH, 0, "/w\0t\0a\0b", 9, "EINVAL");
+	fixture_expect_error(fd, XS_WATCH, 0, "\0t", 3, "EINVAL");
+	fixture_expect_error(fd, XS_WATCH, 0, "/w!\0t", 6, "EINVAL");
+	fixture_expect_error(fd, XS_WATCH, 0, "/w/\0t", 6, "EINVAL");
+	fixture_expect_error(fd, XS_WATCH, 0, "/a//b\0t", 8, "EINVAL");
+	fixture_expect_error(fd, XS_WATCH, 0, "/w\0t\0-1", 8, "EINVAL");
+
+	/* Paths: 2048 bytes at most outside a domain's home. */
+	buf[0] = '/';
+	memset(buf + 1, 'a', 2048);
+	memcpy(buf + 2049, "\0t", 3);
+	fixture_expect_error(fd, XS_WATCH, 0, buf, 2052, "EINVAL");
+	memcpy(buf + 2048, "\0t", 3);
+	watch_ok(fd, buf, "t");
+	buf[0] = '@';
+	memset(buf + 1, 'a', 2048);
+	memcpy(buf + 2049, "\0t", 3);
+	fixture_expect_error(fd, XS_WATCH, 0, buf, 2052, "EINVAL");
+	memcpy(buf + 2048, "\0t", 3);
+	watch_ok(fd, buf, "t");
+
+	/* Bytes after the last NUL are ignored. */
+	n = strlen("/w") + 1 + strlen("t") + 1;
+	memcpy(buf, "/w\0t\0xx", n + 2);
+	fixture_send(fd, XS_WATCH, 9, 0, buf, (uint32_t)n + 2);
+	{
+		static char		rb[XS_PAYLOAD_MAX + 1];
+		struct xs_header	h;
+
+		ck_assert_int_eq(fixture_recv(fd, &h, rb, 10000), 0);
+		ck_assert_uint_eq(h.type, XS_WATCH);
+		ck_assert_uint_eq(h.req_id, 9);
+	}
+	expect_event(fd, "/w", "t");
+	expect_quiet(fd);
+}
+END_TEST
+
+/* Malformed UNWATCH requests. */
+START_TEST(test_unwatch_errors)
+{
+	fixture_expect_error(fd, XS_UNWATCH, 0, "", 0, "EINVAL");
+	fixture_expect_error(fd, XS_UNWATCH, 0, "/w", 3, "EINVAL");
+	fixture_expect_error(fd, XS_UNWATCH, 0, "/w\0t\0x", 7, "EINVAL");
+	fixture_expect_error(fd, XS_UNWATCH, 0, "/w\0t\0xx", 7, "ENOENT");
+	watch_ok(fd, "/w", "t");
+	req_ok(fd, XS_UNWATCH, 0, "/w\0t\0xx", 7);
+}
+END_TEST
+
+/*
+ * WATCH and UNWATCH ignore the tx id (the reply carries it back);
+ * RESET_WATCHES checks it.
+ */
+START_TEST(test_tx_ids)
+{
+	static char		buf[XS_PAYLOAD_MAX + 1];
+	struct xs_header	h;
+
+	fixture_send(fd, XS_WATCH, 3, 777, "/w\0t", 5);
+	ck_assert_int_eq(fixture_recv(fd, &h, buf, 10000), 0);
+	ck_assert_uint_eq(h.type, XS_WATCH);
+	ck_assert_uint_eq(h.tx_id, 777);
+	expect_event(fd, "/w", "t");
+	req_ok(fd, XS_UNWATCH, 777, "/w\0t", 5);
+	fixture_expect_error(fd, XS_RESET_WATCHES, 55, "", 0, "ENOENT");
+}
+END_TEST
+
+/* Privileged connections have no watch quota (the daemon runs -W 2). */
+START_TEST(test_dom0_quota)
+{
+	char	p[32];
+	int	i;
+
+	for (i = 0; i < 20; i++) {
+		snprintf(p, sizeof p, "/q/%d", i);
+		watch_ok(fd, p, "t");
+	}
+}
+END_TEST
+
+/*
+ * A watcher that never reads is dropped once its output passes the
+ * bound (64 KiB here); the other watchers hear every event and the
+ * writer goes on.
+ */
+START_TEST(test_slow_watcher)
+{
+	static char		buf[XS_PAYLOAD_MAX + 1];
+	struct xs_header	h;
+	char			tok[3001], p[32];
+	int			slow = fixture_connect(&fx);
+	int			good = fixture_connect(&fx), i, rc, got = 0;
+
+	memset(tok, 's', sizeof tok - 1);
+	tok[sizeof tok - 1] = '\0';
+	watch_ok(slow, "/s", tok);
+	watch_ok(good, "/s", "g");
+	for (i = 0; i < 400; i++) {
+		snprintf(p, sizeof p, "/s/%d", i);
+		write_str(fd, p, "v");
+	}
+	for (i = 0; i < 400; i++) {
+		snprintf(p, sizeof p, "/s/%d", i);
+		expect_event(good, p, "g");
+	}
+	/* The slow one gets what was in flight, then the end. */
+	while ((rc = fixture_recv(slow, &h, buf, 10000)) == 0) {
+		ck_assert_uint_eq(h.type, XS_WATCH_EVENT);
+		got++;
+	}
+	ck_assert_int_eq(rc, EPIPE);
+	ck_assert_int_lt(got, 400);
+	write_str(fd, "/s", "after");
+	expect_event(good, "/s", "g");
+	close(slow);
+	close(good);
+}
+END_TEST
+
+/*
+ * The cost of a change does not grow with the number of watches on
+ * other paths (100,000 here, some below the changed node): the index
+ * probes the changed path and its ancestors only.
+ */
+START_TEST(test_unrelated_watches)
+{
+	static char		buf[XS_PAYLOAD_MAX + 1];
+	struct xs_header	h;
+	char			p[64];
+	double			small = 1e9, big = 1e9, t;
+	int			w = fixture_connect(&fx);
+	int			u = fixture_connect(&fx), i, j, k;
+	const int		nwatch = 100000, batch = 500, writes = 1000;
+
+	watch_ok(w, "/perf", "perf");
+	time_writes(fd, w, "/perf", 200);
+	for (k = 0; k < 3; k++)
+		if ((t = time_writes(fd, w, "/perf", writes)) < small)
+			small = t;
+
+	for (i = 0; i < nwatch; i += batch) {
+		for (j = i; j < i + batch; j++) {
+			if (j % 10 == 0)
+				snprintf(p, sizeof p, "/perf/x/below/%d", j);
+			else
+				snprintf(p, sizeof p, "/unrelated/%d/n", j);
+			watch_send(u, (uint32_t)j, p, "u", NULL);
+		}
+		for (j = 0; j < 2 * batch; j++) {
+			ck_assert_int_eq(fixture_recv(u, &h, buf, 10000), 0);
+			ck_assert(h.type == XS_WATCH ||
+			    h.type == XS_WATCH_EVENT);
+		}
+	}
+
+	for (k = 0; k < 3; k++)
+		if ((t = time_writes(fd, w, "/perf", writes)) < big)
+			big = t;
+	fprintf(stderr, "check_watch: %d writes: %.3f s with 1 watch, "
+	    "%.3f s with %d more watches elsewhere\n", writes, small, big,
+	    nwatch);
+	ck_assert_msg(big < 3 * small + 0.02,
+	    "%d unrelated watches slowed %d writes from %.3f s to %.3f s",
+	    nwatch, writes, small, big);
+	expect_quiet(u);
+	close(u);
+	close(w);
+}
+END_TEST
+
+/* The suite. */
+static Suite *
+watch_suite(void)
+{
+	Suite	*s = suite_create("watch");
+	TCase	*tc;
+
+	tc = tcase_create("core");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_initial_event);
+	tcase_add_test(tc, test_write);
+	tcase_add_test(tc, test_own_write);
+	tcase_add_test(tc, test_rm);
+	tcase_add_test(tc, test_set_perms);
+	tcase_add_test(tc, test_relative);
+	tcase_add_test(tc, test_duplicate);
+	tcase_add_test(tc, test_unwatch);
+	tcase_add_test(tc, test_reset);
+	tcase_add_test(tc, test_transaction);
+	tcase_add_test(tc, test_order);
+	tcase_add_test(tc, test_many_watchers);
+	tcase_add_test(tc, test_special);
+	tcase_add_test(tc, test_depth);
+	tcase_add_test(tc, test_long_event);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("errors");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_watch_errors);
+	tcase_add_test(tc, test_unwatch_errors);
+	tcase_add_test(tc, test_tx_ids);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("limits");
+	tcase_add_checked_fixture(tc, setup_small, teardown);
+	tcase_set_timeout(tc, 300);
+	tcase_add_test(tc, test_dom0_quota);
+	tcase_add_test(tc, test_slow_watcher);
+	tcase_add_test(tc, test_unrelated_watches);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+/* Run the suite; failure if any test failed. */
+int
+main(void)
+{
+	SRunner	*sr;
+	int	 failed;
+
+	sr = srunner_create(watch_suite());
+	srunner_run_all(sr, CK_ENV);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
