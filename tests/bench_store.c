@@ -138,20 +138,22 @@ bench_fill(struct bench *b)
 			bench_fail("begin", error);
 		snprintf(path, sizeof path, "/bench/d%zu/n%zu", i / PER_DIR,
 		    i % PER_DIR);
-		if ((error = store_write(t, path, b->value, 16, 0, NULL)) != 0)
-			bench_fail("fill", error);
-		if (i % 10000 == 9999 || i + 1 == b->nodes) {
+		error = store_write(t, path, b->value, 16, 0, NULL);
+		if (error == 0 && (i % 10000 == 9999 || i + 1 == b->nodes)) {
 			error = store_txn_commit(t);
 			t = NULL;
-			if (error == ENOSPC) {
-				/* The map grew; write this batch again. */
-				i -= i % 10000;
-				i--;
-				continue;
-			}
-			if (error != 0)
-				bench_fail("fill commit", error);
 		}
+		if (error == ENOSPC) {
+			/* The map grows when t ends: write the batch again. */
+			if (t != NULL)
+				store_txn_abort(t);
+			t = NULL;
+			i -= i % 10000;
+			i--;
+			continue;
+		}
+		if (error != 0)
+			bench_fail("fill", error);
 	}
 	bench_report("fill 10000/commit", (unsigned long)b->nodes,
 	    bench_now() - start);
