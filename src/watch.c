@@ -329,7 +329,7 @@ watch_add(struct watch_index *wi, struct conn *c, const char *path,
 {
 	struct watch_conn	*wc = c->watches;
 	struct watch_key	*k;
-	struct watch		*w;
+	struct watch		*w = NULL;
 	size_t			 len = strlen(path), tlen = strlen(token);
 	uint64_t		 hash = watch_hash(path, len);
 
@@ -340,13 +340,11 @@ watch_add(struct watch_index *wi, struct conn *c, const char *path,
 		c->watches = wc;
 	}
 	if ((w = malloc(sizeof *w + tlen + 1)) == NULL)
-		return ENOMEM;
+		goto fail;
 	if ((k = watch_key_find(wi, path, len, hash)) == NULL) {
 		if (watch_grow(wi) != 0 ||
-		    (k = malloc(sizeof *k + len + 1)) == NULL) {
-			free(w);
-			return ENOMEM;
-		}
+		    (k = malloc(sizeof *k + len + 1)) == NULL)
+			goto fail;
 		k->hash = hash;
 		k->len = len;
 		memcpy(k->path, path, len + 1);
@@ -367,6 +365,14 @@ watch_add(struct watch_index *wi, struct conn *c, const char *path,
 	wi->nwatches++;
 	*out = w;
 	return 0;
+
+fail:
+	free(w);
+	if (TAILQ_EMPTY(&wc->list)) {
+		free(wc);
+		c->watches = NULL;
+	}
+	return ENOMEM;
 }
 
 /* Remove a watch, and its key if it was the key's last. */
