@@ -421,6 +421,7 @@ store_open(struct store **out, const struct store_config *cfg,
 	struct store	*s;
 	struct stat	 sb;
 	MDB_envinfo	 info;
+	MDB_stat	 ms;
 	MDB_txn		*mt = NULL;
 	unsigned int	 flags;
 	size_t		 len;
@@ -522,12 +523,8 @@ store_open(struct store **out, const struct store_config *cfg,
 		}
 		s->map_size = len;
 	}
-	{
-		MDB_stat	st;
-
-		if (mdb_env_stat(s->env, &st) == 0)
-			s->page_size = st.ms_psize;
-	}
+	if (mdb_env_stat(s->env, &ms) == 0)
+		s->page_size = ms.ms_psize;
 
 	rc = store_begin_mdb(s, NULL, s->read_only ? MDB_RDONLY : 0, &mt);
 	if (rc != 0) {
@@ -741,11 +738,10 @@ store_txn_commit(struct store_txn *t)
 
 	if (t == NULL)
 		return (EINVAL);
-	if (t->child != NULL && (error = store_txn_commit(t->child)) != 0) {
-		store_txn_fail(t, error);
-		if (t->rc == 0)
-			t->rc = error;
-	}
+	/* As LMDB does, committing a parent commits its open child. */
+	if (t->child != NULL && (error = store_txn_commit(t->child)) != 0 &&
+	    t->rc == 0)
+		t->rc = error;
 	if (t->kind != STORE_TXN_WRITE) {
 		error = t->kind == STORE_TXN_XS ? EINVAL : t->rc;
 		mdb_txn_abort(t->mt);

@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1404,6 +1405,71 @@ START_TEST(test_sticky)
 }
 END_TEST
 
+/*
+ * A full reader table is EBUSY; slots left by a killed process are
+ * cleared and used again.
+ */
+START_TEST(test_readers_full)
+{
+	struct store_config	 cfg;
+	struct store_txn	*r[5];
+	char			 err[256], c;
+	int			 up[2], down[2], i, status;
+	pid_t			 pid;
+
+	store_close(s);
+	st_rmdir(dir);
+	dir = st_tmpdir();
+	memset(&cfg, 0, sizeof cfg);
+	cfg.dir = dir;
+	cfg.max_readers = 4;
+	ck_assert_int_eq(store_open(&s, &cfg, err, sizeof err), 0);
+	for (i = 0; i < 4; i++)
+		r[i] = st_begin(s, NULL, i % 2 ? STORE_TXN_XS : STORE_TXN_READ);
+	ck_assert_int_eq(store_txn_begin(s, NULL, STORE_TXN_READ, &r[4]),
+	    EBUSY);
+	ck_assert_int_eq(store_txn_begin(s, NULL, STORE_TXN_XS, &r[4]),
+	    EBUSY);
+	for (i = 0; i < 4; i++)
+		store_txn_abort(r[i]);
+
+	/* A process takes three slots and dies holding them. */
+	ck_assert_int_eq(pipe(up), 0);
+	ck_assert_int_eq(pipe(down), 0);
+	pid = fork();
+	ck_assert_int_ne(pid, -1);
+	if (pid == 0) {
+		struct store	*o;
+
+		close(up[0]);
+		close(down[1]);
+		if (store_open(&o, &cfg, err, sizeof err) != 0)
+			_exit(10);
+		for (i = 0; i < 3; i++) {
+			if (store_txn_begin(o, NULL, STORE_TXN_READ, &r[i]) !=
+			    0)
+				_exit(11);
+		}
+		if (write(up[1], "r", 1) != 1)
+			_exit(12);
+		(void)read(down[0], &c, 1);
+		_exit(13);
+	}
+	close(up[1]);
+	close(down[0]);
+	ck_assert_int_eq(read(up[0], &c, 1), 1);
+	ck_assert_int_eq(kill(pid, SIGKILL), 0);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFSIGNALED(status));
+	close(up[0]);
+	close(down[1]);
+	for (i = 0; i < 4; i++)
+		r[i] = st_begin(s, NULL, STORE_TXN_READ);
+	for (i = 0; i < 4; i++)
+		store_txn_abort(r[i]);
+}
+END_TEST
+
 /* The suite. */
 static Suite *
 store_suite(void)
@@ -1450,6 +1516,7 @@ store_suite(void)
 	tcase_add_test(tc, test_check_orphan_child);
 	tcase_add_test(tc, test_not_ours);
 	tcase_add_test(tc, test_schema_mismatch);
+	tcase_add_test(tc, test_readers_full);
 	suite_add_tcase(su, tc);
 	return (su);
 }
