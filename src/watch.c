@@ -70,9 +70,12 @@
  *
  * Persistence (to come with guest rings): a watch is fully described by
  * its connection's domain, the path as the client gave it (relative or
- * not), its token and its depth; that is the record a ring connection's
- * watch will keep in STORE_TABLE_WATCHES, keyed by domid and creation
- * number, and fired once when a restarted daemon reads it back.
+ * not), its token and its depth. A ring connection's watch will keep
+ * that in STORE_TABLE_WATCHES, keyed by domid << 32 | a per-domain
+ * number, as: version (uint32, 1), depth + 1 (uint32, 0: none), the
+ * path as given and the token, each with its NUL. A restarted daemon
+ * reads the records back, canonicalizes the paths again and fires each
+ * watch once (spurious events are allowed by the protocol).
  */
 #include "config.h"
 
@@ -821,8 +824,13 @@ watch_fire(struct xsdbd *xd, const char *path, enum watch_match match,
 
 	if (wi->nmatch == 0)
 		return;
-	if (wi->nmatch > 1)
-		qsort(wi->match, wi->nmatch, sizeof *wi->match, watch_seq_cmp);
+	for (i = 1; i < wi->nmatch; i++) {
+		if (wi->match[i - 1]->seq > wi->match[i]->seq) {
+			qsort(wi->match, wi->nmatch, sizeof *wi->match,
+			    watch_seq_cmp);
+			break;
+		}
+	}
 	for (i = 0; i < wi->nmatch; i++) {
 		w = wi->match[i];
 		if (w->conn != last) {
