@@ -33,7 +33,10 @@
  *		- mkdir of an existing node: its existence.
  *		A read is not counted when its answer came from the
  *		transaction's own work: a node it created, or one under a
- *		node it removed.
+ *		node it removed. For a path the snapshot did not have, the
+ *		only change that counts is that it exists at apply time: a
+ *		node created and removed again in between leaves no trace
+ *		in any generation, and replaying on top of that is sound.
  *  may		everything it touched, in every aspect: the paths above, the
  *		descendants an rm took with it, the parent whose list an rm
  *		or a creation changed. If nothing here changed, EAGAIN is a
@@ -69,7 +72,7 @@
 #include "store.h"
 #include "xs.h"
 
-#define MODEL_STEPS_DEFAULT	30000
+#define MODEL_STEPS_DEFAULT	20000
 #define MODEL_MAX_XS		6
 #define MODEL_XS_MAX_AGE	300	/* steps before an XS txn is applied */
 #define MODEL_CHECK_EVERY	2500	/* steps between full comparisons */
@@ -125,6 +128,7 @@ struct model_obs {
 struct model_xs {
 	struct store_txn	*t;
 	struct model		*view;		/* snapshot + own writes */
+	struct model		*snap;		/* the snapshot as it was */
 	size_t			 logpos;	/* log position of the snapshot */
 	struct model_obs	*obs[MODEL_OBS_BUCKETS];
 	char			**rmpfx;	/* paths it removed */
@@ -210,8 +214,8 @@ static const uint32_t model_domids[] = {
 
 static const struct model_profile model_profiles[] = {
 	{ "core", 1, 4, 3, 10 },
-	{ "limits", 6, 45, 25, 10 },
-	{ "errors", 6, 8, 5, 45 },
+	{ "limits", 4, 45, 25, 10 },
+	{ "errors", 4, 8, 5, 45 },
 };
 
 static uint64_t	 model_rnd(struct model_run *);
@@ -1514,6 +1518,7 @@ model_xs_begin(struct model_run *r)
 	if (rc != 0)
 		model_fail(r, "xs begin returned %d", rc);
 	x->view = model_clone(r->g != NULL ? r->base : r->cur);
+	x->snap = model_clone(x->view);
 	x->logpos = r->g != NULL ? r->glogpos : model_log_end(r);
 	x->born = r->step;
 	x->id = r->nextxs++;
@@ -1574,21 +1579,37 @@ model_xs_apply(struct model_run *r, unsigned int idx)
 	struct store_txn	*c;
 	char			 where[48], pbuf[200], mustp[200] = "";
 	unsigned int		 count;
-	size_t			 i;
+	size_t			 i, b;
 	bool			 must = false, may = false, abort_it;
 	int			 rc;
 
-	/* What changed since the snapshot, as the group now sees it. */
+	/*
+	 * What changed since the snapshot, as the group now sees it. A path
+	 * the snapshot did not have has no generation to compare: what it
+	 * depended on changed only if the path exists now (created and
+	 * removed again in between is the same absence).
+	 */
 	for (i = x->logpos - r->logbase; i < r->nlog; i++) {
 		e = &r->log[i];
 		o = model_obs_get(x, e->path);
-		if (o->must & e->aspects) {
+		if ((o->must & e->aspects) != 0 &&
+		    model_get(x->snap, e->path) != NULL) {
 			if (!must)
 				model_abbrev(e->path, mustp, sizeof mustp);
 			must = true;
 		}
 		if (o->may & e->aspects)
 			may = true;
+	}
+	for (b = 0; b < MODEL_OBS_BUCKETS; b++) {
+		for (o = x->obs[b]; o != NULL; o = o->next) {
+			if (o->must == 0 || model_get(x->snap, o->path) != NULL ||
+			    model_get(r->cur, o->path) == NULL)
+				continue;
+			if (!must)
+				model_abbrev(o->path, mustp, sizeof mustp);
+			must = true;
+		}
 	}
 
 	abort_it = model_chance(r, 10);
@@ -1621,8 +1642,9 @@ model_xs_apply(struct model_run *r, unsigned int idx)
 			    true);
 	} else if (rc == 0) {
 		if (must)
-			model_fail(r, "%s: lost update: applied though %s "
-			    "changed since its snapshot", where, mustp);
+			model_fail(r, "%s: lost update: applied (%zu writes) "
+			    "though %s changed since its snapshot", where,
+			    x->nops, mustp);
 		if (may)
 			r->applied_may++;
 		else
@@ -1706,6 +1728,7 @@ model_xs_free(struct model_xs *x)
 		model_op_free(&x->ops[i]);
 	free(x->ops);
 	model_free(x->view);
+	model_free(x->snap);
 	free(x);
 }
 
