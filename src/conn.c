@@ -15,11 +15,15 @@
  * is closed. Nothing else is affected.
  *
  * Output is bounded: a connection stops being read while more than
- * XSDBD_OUT_PAUSE bytes wait for it (a pipelining client that does not
- * read its replies is slowed, not dropped), and a connection with more
- * than --out-max bytes queued at the end of a turn (events it does not
- * read) is dropped. Nothing is freed from inside a queueing call: dropped
- * connections are marked dead and freed at the end of the turn.
+ * XSDBD_OUT_PAUSE bytes (or a quarter of --out-max) wait for it, so a
+ * pipelining client that does not read its replies is slowed, not
+ * dropped; a connection with more than --out-max bytes queued at the end
+ * of a turn (events it does not read) is dropped. Nothing is freed from
+ * inside a queueing call: dropped connections are marked dead and freed
+ * at the end of the turn.
+ *
+ * A turn handles at most XSDBD_TURN_BYTES of replies; connections not
+ * reached keep their place at the head of the ready list.
  */
 #include "config.h"
 
@@ -37,6 +41,16 @@ static void	conn_process(struct xsdbd *);
 static void	conn_process_one(struct conn *);
 static void	conn_free(struct conn *);
 static bool	conn_closing_done(const struct conn *);
+static size_t	conn_pause_bytes(const struct xsdbd *);
+
+/* Output above which a connection is not read. */
+static size_t
+conn_pause_bytes(const struct xsdbd *xd)
+{
+	size_t	quarter = xd->opt.out_max / 4;
+
+	return quarter < XSDBD_OUT_PAUSE ? quarter : XSDBD_OUT_PAUSE;
+}
 
 /* Create a connection over a transport and start reading it. */
 struct conn *
@@ -71,7 +85,7 @@ conn_want_read(const struct conn *c)
 {
 	if (c->flags & (CONN_BAD | CONN_DEAD | CONN_EOF))
 		return false;
-	if (buf_used(&c->out) >= XSDBD_OUT_PAUSE)
+	if (buf_used(&c->out) >= conn_pause_bytes(c->xd))
 		return false;
 	/* Do not buffer more than a few chunks of unparsed input. */
 	if (buf_used(&c->in) >= 4 * XSDBD_READ_CHUNK)
@@ -110,7 +124,7 @@ conn_schedule(struct conn *c)
 
 	if (c->flags & (CONN_READY | CONN_BAD | CONN_DEAD))
 		return;
-	if (buf_used(&c->out) >= XSDBD_OUT_PAUSE)
+	if (buf_used(&c->out) >= conn_pause_bytes(xd))
 		return;
 	if (!conn_has_request(c))
 		return;
@@ -352,11 +366,16 @@ conn_process(struct xsdbd *xd)
 
 	xd->group.collecting = true;
 	while ((c = TAILQ_FIRST(&todo)) != NULL) {
+		if (xd->group.msgs.len >= XSDBD_TURN_BYTES)
+			break;
 		TAILQ_REMOVE(&todo, c, ready_entry);
 		c->flags &= ~CONN_READY;
 		conn_process_one(c);
 	}
 	xd->group.collecting = false;
+	/* Those not reached go first next turn, before any rescheduled. */
+	TAILQ_CONCAT(&todo, &xd->ready, ready_entry);
+	TAILQ_CONCAT(&xd->ready, &todo, ready_entry);
 }
 
 /*

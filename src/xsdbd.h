@@ -46,6 +46,7 @@ struct trace;
 #define XSDBD_OUT_MAX		(16U * 1024 * 1024) /* bytes queued per conn */
 #define XSDBD_OUT_PAUSE		(256U * 1024)	/* stop reading a conn above */
 #define XSDBD_REQ_PER_TURN	64	/* requests per connection per turn */
+#define XSDBD_TURN_BYTES	(4U * 1024 * 1024) /* replies per turn */
 #define XSDBD_TXN_TIMEOUT	60	/* seconds a transaction may stay open */
 #define XSDBD_READ_CHUNK	(64U * 1024)	/* bytes read at once */
 

@@ -756,6 +756,45 @@ START_TEST(test_slow_watcher_dropped)
 }
 END_TEST
 
+/*
+ * Out of file descriptors: the daemon stops accepting for a moment and
+ * serves the clients waiting in the backlog once others have gone.
+ */
+START_TEST(test_emfile)
+{
+	struct fixture		 f2;
+	struct xs_header	 h;
+	char			 buf[XS_PAYLOAD_MAX + 1];
+	int			 s[60], i, answered = 0, rc;
+
+	fixture_init(&f2);
+	f2.nofile = 32;
+	fixture_up(&f2, NULL);
+	for (i = 0; i < 60; i++) {
+		s[i] = fixture_connect(&f2);
+		fixture_send(s[i], XS_READ, (uint32_t)i, 0, "/tool", 6);
+	}
+	/* Some are served at once; the others wait in the backlog. */
+	for (i = 0; i < 60; i++) {
+		rc = fixture_recv(s[i], &h, buf, i < 10 ? 5000 : 200);
+		if (rc != 0)
+			break;
+		answered++;
+	}
+	ck_assert_int_ge(answered, 10);
+	ck_assert_int_lt(answered, 60);
+	for (i = 0; i < answered; i++)
+		close(s[i]);
+	/* With those gone, the rest are accepted and answered. */
+	for (i = answered; i < 60; i++) {
+		ck_assert_int_eq(fixture_recv(s[i], &h, buf, 10000), 0);
+		ck_assert_uint_eq(h.req_id, (uint32_t)i);
+		close(s[i]);
+	}
+	fixture_fini(&f2);
+}
+END_TEST
+
 static Suite *
 daemon_suite(void)
 {
@@ -800,6 +839,7 @@ daemon_suite(void)
 	tcase_add_test(tc, test_half_close);
 	tcase_add_test(tc, test_pipeliner_paused);
 	tcase_add_test(tc, test_slow_watcher_dropped);
+	tcase_add_test(tc, test_emfile);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -68,6 +69,11 @@ fixture_spawn(struct fixture *f, const char *const *argv)
 		/* A sanitizer build reports into the run directory. */
 		fixture_sanitizer_env("ASAN_OPTIONS", f->dir);
 		fixture_sanitizer_env("UBSAN_OPTIONS", f->dir);
+		if (f->nofile != 0) {
+			struct rlimit	rl = { f->nofile, f->nofile };
+
+			setrlimit(RLIMIT_NOFILE, &rl);
+		}
 		fd = open(f->log, O_WRONLY | O_CREAT | O_APPEND, 0644);
 		if (fd != -1) {
 			dup2(fd, 1);

@@ -26,6 +26,7 @@ struct fixture {
 	char		 log[160];
 	char		 bin[4096];
 	pid_t		 pid;	/* the daemon, or -1 */
+	unsigned int	 nofile; /* RLIMIT_NOFILE of the daemon, if not 0 */
 };
 
 /* Make the run directory and paths. Fails the test on error. */
