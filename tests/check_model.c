@@ -379,6 +379,8 @@ model_fail(struct model_run *r, const char *fmt, ...)
 		fprintf(stderr, "  %s\n", r->trace[i % MODEL_TRACE_LINES]);
 	fprintf(stderr, "model %s: seed %" PRIu64 " step %lu: %s\n",
 	    r->prof->name, r->seed, r->step, msg);
+	/* The seed reproduces the run: leave no database behind. */
+	model_rmtree(r->dir);
 	ck_abort_msg("model %s: XSDB_MODEL_SEED=%" PRIu64 " step %lu: %s",
 	    r->prof->name, r->seed, r->step, msg);
 }
