@@ -21,7 +21,8 @@
  * free or modify it.
  *
  * Paths given to db/ are absolute, canonical and valid (lib/xs.h's
- * xs_path_check); db/ checks nothing about the caller's rights.
+ * xs_path_check); db/ refuses others with EINVAL, and checks nothing
+ * about the caller's rights.
  *
  * Misuse changes nothing and is EINVAL, never sticky: a change through a
  * READ transaction, a table or meta change through an XS one, a call on a
@@ -147,11 +148,14 @@ void		 store_txn_abort(struct store_txn *t);
  * generations and existence), then replay its writes in order, reporting
  * them to w's observer. Does not end xs.
  * Only real conflicts count: a node xs read, wrote or removed was
- * changed, created or removed since; a node xs listed gained or lost a
- * child; a node xs found absent now exists. Creating different children
- * of one parent in two transactions is no conflict. An XS transaction
- * that changed nothing applies trivially (0, w unchanged): its snapshot
- * was consistent.
+ * changed, created or removed since; a node xs found present is another
+ * node now (removed and created again); a node xs listed gained or lost
+ * a child; a node xs found absent exists now. A node absent both at the
+ * snapshot and now is no conflict, even if it existed in between: every
+ * answer xs had still holds. Creating different children of one parent
+ * in two transactions is no conflict. An XS transaction that changed
+ * nothing applies trivially (0, w unchanged): its snapshot was
+ * consistent.
  * Returns 0; EAGAIN on a conflict (w unchanged); xs's sticky error;
  * EINVAL if w is not a usable write transaction; or the error of a
  * replayed write, in which case w holds part of the writes: run apply in
