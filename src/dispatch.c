@@ -28,6 +28,8 @@
 
 #include "xsdbd.h"
 
+static void	dispatch_init(struct request *, struct conn *,
+		    const struct xs_header *, const char *);
 static int	dispatch_run(struct request *);
 static void	dispatch_finish(struct request *, int);
 static void	request_free_scratch(struct request *);
@@ -37,23 +39,28 @@ static int	request_parent_access(struct request *, const char *,
 /* The requests, indexed by type (Xen's wire_funcs). */
 static const struct dispatch_entry dispatch_table[XS_TYPE_COUNT] = {
 	[XS_CONTROL] = { "CONTROL", op_control, DISPATCH_PRIV },
-	[XS_DIRECTORY] = { "DIRECTORY", op_directory, 0 },
-	[XS_READ] = { "READ", op_read, 0 },
-	[XS_GET_PERMS] = { "GET_PERMS", op_get_perms, 0 },
+	[XS_DIRECTORY] = { "DIRECTORY", op_directory, DISPATCH_REDO },
+	[XS_READ] = { "READ", op_read, DISPATCH_REDO },
+	[XS_GET_PERMS] = { "GET_PERMS", op_get_perms, DISPATCH_REDO },
 	[XS_WATCH] = { "WATCH", op_watch, DISPATCH_NOTID },
 	[XS_UNWATCH] = { "UNWATCH", op_unwatch, DISPATCH_NOTID },
 	[XS_TRANSACTION_START] = { "TRANSACTION_START",
 	    op_transaction_start, 0 },
-	[XS_TRANSACTION_END] = { "TRANSACTION_END", op_transaction_end, 0 },
+	[XS_TRANSACTION_END] = { "TRANSACTION_END", op_transaction_end,
+	    DISPATCH_REDO },
 	[XS_INTRODUCE] = { "INTRODUCE", op_introduce,
 	    DISPATCH_PRIV | DISPATCH_WRITES | DISPATCH_GLOBAL },
 	[XS_RELEASE] = { "RELEASE", op_release,
 	    DISPATCH_PRIV | DISPATCH_WRITES | DISPATCH_GLOBAL },
 	[XS_GET_DOMAIN_PATH] = { "GET_DOMAIN_PATH", op_get_domain_path, 0 },
-	[XS_WRITE] = { "WRITE", op_write, DISPATCH_WRITES },
-	[XS_MKDIR] = { "MKDIR", op_mkdir, DISPATCH_WRITES },
-	[XS_RM] = { "RM", op_rm, DISPATCH_WRITES },
-	[XS_SET_PERMS] = { "SET_PERMS", op_set_perms, DISPATCH_WRITES },
+	[XS_WRITE] = { "WRITE", op_write,
+	    DISPATCH_WRITES | DISPATCH_REDO },
+	[XS_MKDIR] = { "MKDIR", op_mkdir,
+	    DISPATCH_WRITES | DISPATCH_REDO },
+	[XS_RM] = { "RM", op_rm,
+	    DISPATCH_WRITES | DISPATCH_REDO },
+	[XS_SET_PERMS] = { "SET_PERMS", op_set_perms,
+	    DISPATCH_WRITES | DISPATCH_REDO },
 	[XS_IS_DOMAIN_INTRODUCED] = { "IS_DOMAIN_INTRODUCED",
 	    op_is_domain_introduced, DISPATCH_PRIV },
 	[XS_RESUME] = { "RESUME", op_resume,
@@ -61,7 +68,8 @@ static const struct dispatch_entry dispatch_table[XS_TYPE_COUNT] = {
 	[XS_SET_TARGET] = { "SET_TARGET", op_set_target,
 	    DISPATCH_PRIV | DISPATCH_WRITES | DISPATCH_GLOBAL },
 	[XS_RESET_WATCHES] = { "RESET_WATCHES", op_reset_watches, 0 },
-	[XS_DIRECTORY_PART] = { "DIRECTORY_PART", op_directory_part, 0 },
+	[XS_DIRECTORY_PART] = { "DIRECTORY_PART", op_directory_part,
+	    DISPATCH_REDO },
 	[XS_GET_FEATURE] = { "GET_FEATURE", op_get_feature, DISPATCH_PRIV },
 	[XS_SET_FEATURE] = { "SET_FEATURE", op_set_feature,
 	    DISPATCH_PRIV | DISPATCH_WRITES | DISPATCH_GLOBAL },
@@ -79,27 +87,37 @@ dispatch_entry(uint32_t type)
 	return &dispatch_table[type];
 }
 
+/* Set up a request. */
+static void
+dispatch_init(struct request *req, struct conn *c, const struct xs_header *h,
+    const char *payload)
+{
+	memset(req, 0, sizeof *req);
+	req->xd = c->xd;
+	req->conn = c;
+	req->hdr = *h;
+	req->data = payload;
+	req->len = h->len;
+	req->rbuf = c->xd->replybuf;
+	req->entry = dispatch_entry(h->type);
+	req->chg_begin = c->xd->group.nchg;
+}
+
 /* Handle one request of c; payload has a NUL after its h->len bytes. */
 void
 dispatch(struct conn *c, const struct xs_header *h, const char *payload)
 {
 	struct xsdbd	*xd = c->xd;
 	struct request	 req;
+	bool		 alone = false;
 	int		 rc;
 
 	xd->requests++;
 	if (xd->trace != NULL)
 		trace_in(xd, c, h, payload);
 
-	memset(&req, 0, sizeof req);
-	req.xd = xd;
-	req.conn = c;
-	req.hdr = *h;
-	req.data = payload;
-	req.len = h->len;
-	req.rbuf = xd->replybuf;
-
-	if ((req.entry = dispatch_entry(h->type)) == NULL) {
+	dispatch_init(&req, c, h, payload);
+	if (req.entry == NULL) {
 		rc = ENOSYS;
 		goto done;
 	}
@@ -113,19 +131,52 @@ dispatch(struct conn *c, const struct xs_header *h, const char *payload)
 			goto done;
 		}
 	}
+
+	/*
+	 * A write with effects outside the store cannot run again: it runs
+	 * in a group of its own.
+	 */
+	alone = (req.entry->flags & (DISPATCH_WRITES | DISPATCH_REDO)) ==
+	    DISPATCH_WRITES;
+	if (alone)
+		group_split(xd);
 	rc = dispatch_run(&req);
-	if (rc == ENOSPC && req.in_group && (req.entry->flags &
-	    DISPATCH_WRITES)) {
+	if (rc == ENOSPC && req.in_group && !alone &&
+	    (req.entry->flags & DISPATCH_WRITES)) {
 		/*
 		 * The map may be full: commit what the turn has so far, so
 		 * that the store can grow its map, and try once more.
 		 */
 		group_split(xd);
 		req.replied = false;
+		req.chg_begin = xd->group.nchg;
 		rc = dispatch_run(&req);
 	}
 done:
 	dispatch_finish(&req, rc);
+	if (alone)
+		group_split(xd);
+}
+
+/*
+ * Run again a request whose group failed to commit for a full map (see
+ * group.c). Its checks passed the first time; a TRANSACTION_END finds its
+ * transaction in the message.
+ */
+void
+dispatch_redo(struct xsdbd *xd, const struct group_msg *m,
+    const char *request)
+{
+	struct request		req;
+	struct xs_header	h;
+	char			payload[XS_PAYLOAD_MAX + 1];
+
+	xs_wire_header_decode(request, &h);
+	memcpy(payload, request + XS_HEADER_SIZE, h.len);
+	payload[h.len] = '\0';
+	dispatch_init(&req, m->conn, &h, payload);
+	req.txn = m->txn;
+	dispatch_finish(&req, dispatch_run(&req));
 }
 
 /* Pick the request's store transaction and run its handler. */
@@ -147,8 +198,8 @@ dispatch_run(struct request *req)
 		req->in_group = false;
 		return req->entry->handler(req);
 	}
-	req->in_group = true;
 	if (flags & DISPATCH_WRITES) {
+		req->in_group = true;
 		if ((rc = group_write_begin(xd, &req->st)) != 0)
 			return rc;
 		rc = req->entry->handler(req);
@@ -156,6 +207,8 @@ dispatch_run(struct request *req)
 	}
 	if ((rc = group_read_txn(xd, &req->st)) != 0)
 		return rc;
+	/* A read that saw the turn's writes waits for their commit. */
+	req->in_group = (flags & DISPATCH_REDO) && req->st == xd->group.wtxn;
 	return req->entry->handler(req);
 }
 
@@ -172,7 +225,8 @@ dispatch_finish(struct request *req, int rc)
 	if (req->sent)
 		return;
 	if (rc == 0 && !req->replied) {
-		log_warnx("%s: handler gave no reply", req->entry->name);
+		log_warnx("%s: handler gave no reply", req->entry != NULL ?
+		    req->entry->name : "?");
 		rc = EIO;
 	}
 	h.req_id = req->hdr.req_id;
@@ -181,12 +235,11 @@ dispatch_finish(struct request *req, int rc)
 		name = xs_wire_error_name(rc);
 		h.type = XS_ERROR;
 		h.len = (uint32_t)strlen(name) + 1;
-		qrc = group_add_msg(xd, req->conn, &h, name, req->in_group);
+		qrc = group_add_msg(xd, req->conn, &h, name, req);
 	} else {
 		h.type = req->rtype;
 		h.len = req->rlen;
-		qrc = group_add_msg(xd, req->conn, &h, req->rbuf,
-		    req->in_group);
+		qrc = group_add_msg(xd, req->conn, &h, req->rbuf, req);
 	}
 	if (qrc != 0)
 		conn_kill(req->conn, "out of memory for a reply");
@@ -238,8 +291,7 @@ request_flush(struct request *req)
 	h.req_id = req->hdr.req_id;
 	h.tx_id = req->hdr.tx_id;
 	h.len = req->rlen;
-	if (group_add_msg(req->xd, req->conn, &h, req->rbuf,
-	    req->in_group) != 0)
+	if (group_add_msg(req->xd, req->conn, &h, req->rbuf, req) != 0)
 		conn_kill(req->conn, "out of memory for a reply");
 	req->sent = true;
 }

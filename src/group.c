@@ -13,15 +13,26 @@
  *
  *	1. the turn's transaction commits;
  *	2. the messages are released in the order they were queued; before
- *	   each one the changes made up to it are handed to watch_changed,
- *	   so that a writer watching its own write gets the event before the
- *	   reply, as from Xen's daemon;
- *	3. if the commit failed, every message that was answered from the
- *	   group (writes, and reads that saw uncommitted writes) becomes an
- *	   ERROR with the commit's error, and its changes fire nothing.
+ *	   each one the changes its request made are handed to
+ *	   watch_changed, so that a writer watching its own write gets the
+ *	   event before the reply, as from Xen's daemon;
+ *	3. if the commit failed, every message answered from the group
+ *	   (writes, and reads that saw uncommitted writes) becomes an ERROR
+ *	   with the commit's error, and its changes fire nothing.
  *
  * So no reply acknowledges a change before the change is committed, and a
  * read outside a transaction sees every write answered before it.
+ *
+ * A full map. The store answers ENOSPC when a write reaches the end of
+ * its map, and enlarges the map when the top-level transaction ends. A
+ * nested write that fails so is tried once more after committing what the
+ * turn has so far (group_split, from dispatch.c). The commit itself may
+ * also need pages and fail so; then the turn's requests that touch nothing
+ * but the store (DISPATCH_REDO: node requests and TRANSACTION_END) run
+ * again, in their order, on the grown map, each replacing its reply in
+ * place, and the group commits again. Requests with effects outside the
+ * store that write (domain operations) run in a group of their own, so
+ * that such a failure is theirs alone.
  *
  * Reads of a turn with no write yet use a read snapshot (group.rtxn), so a
  * turn of reads never takes the write lock.
@@ -37,7 +48,10 @@
 static int	group_grow(void **, size_t *, size_t, size_t);
 static void	group_end_snapshot(struct xsdbd *);
 static void	group_fail(struct xsdbd *, int);
-static void	group_fire(struct xsdbd *, size_t *, size_t);
+static int	group_redo(struct xsdbd *);
+static void	group_fire(struct xsdbd *, size_t, size_t);
+static int	group_set_reply(struct group *, struct group_msg *,
+		    const struct xs_header *, const void *);
 
 /* Make room for one more element in a growable array. */
 static int
@@ -143,7 +157,7 @@ group_write_end(struct xsdbd *xd, int err)
 	return err;
 }
 
-/* The store's observer: record one change of the running request. */
+/* The store's observer: record one change. */
 void
 group_note_change(void *arg, enum store_change kind, const char *path)
 {
@@ -164,6 +178,7 @@ group_note_change(void *arg, enum store_change kind, const char *path)
 	gc->kind = kind;
 	gc->path = off;
 	gc->dropped = false;
+	gc->fired = false;
 }
 
 /*
@@ -188,38 +203,80 @@ group_trim_changes(struct xsdbd *xd, const char *path)
 	g->nchg = n;
 }
 
-/*
- * Queue a message that waits for the group commit (conn_queue and the
- * replies of dispatch). Returns 0 or ENOMEM.
- */
-int
-group_add_msg(struct xsdbd *xd, struct conn *c, const struct xs_header *h,
-    const void *payload, bool in_group)
+/* Store the bytes of a message's reply. Returns 0 or ENOMEM. */
+static int
+group_set_reply(struct group *g, struct group_msg *m,
+    const struct xs_header *h, const void *payload)
 {
-	struct group		*g = &xd->group;
-	struct group_msg	*m;
-	char			 hb[XS_HEADER_SIZE];
-	size_t			 off = g->msgs.len;
+	char	hb[XS_HEADER_SIZE];
+	size_t	off = g->msgs.len;
 
-	if (!g->collecting)
-		return conn_queue(c, h->type, h->req_id, h->tx_id, payload,
-		    h->len);
-	if (group_grow((void **)&g->msgv, &g->msgcap, g->nmsg,
-	    sizeof *g->msgv) != 0)
-		return ENOMEM;
 	xs_wire_header_encode(hb, h);
 	if (buf_add(&g->msgs, hb, sizeof hb) != 0 ||
 	    buf_add(&g->msgs, payload, h->len) != 0) {
 		g->msgs.len = off;
 		return ENOMEM;
 	}
-	m = &g->msgv[g->nmsg++];
-	m->conn = c;
 	m->off = off;
 	m->len = XS_HEADER_SIZE + (size_t)h->len;
-	m->chg_end = g->nchg;
-	m->in_group = in_group;
-	m->err = 0;
+	return 0;
+}
+
+/*
+ * Queue a message that waits for the group commit: a reply (req is its
+ * request) or another message (req is NULL). While a request is redone
+ * its reply replaces the one it had. Returns 0 or ENOMEM.
+ */
+int
+group_add_msg(struct xsdbd *xd, struct conn *c, const struct xs_header *h,
+    const void *payload, const struct request *req)
+{
+	struct group		*g = &xd->group;
+	struct group_msg	*m;
+	char			 hb[XS_HEADER_SIZE];
+	size_t			 roff = g->reqs.len;
+
+	if (!g->collecting)
+		return conn_queue(c, h->type, h->req_id, h->tx_id, payload,
+		    h->len);
+	if (g->redoing && req != NULL) {
+		m = &g->msgv[g->redo_msg];
+		m->chg_begin = req->chg_begin;
+		m->chg_end = g->nchg;
+		m->txn = req->ended;
+		m->in_group = req->in_group;
+		return group_set_reply(g, m, h, payload);
+	}
+
+	if (group_grow((void **)&g->msgv, &g->msgcap, g->nmsg,
+	    sizeof *g->msgv) != 0)
+		return ENOMEM;
+	m = &g->msgv[g->nmsg];
+	memset(m, 0, sizeof *m);
+	m->conn = c;
+	m->chg_begin = m->chg_end = g->nchg;
+	if (req != NULL) {
+		m->in_group = req->in_group;
+		m->chg_begin = req->chg_begin;
+		m->txn = req->ended;
+		m->redo = req->in_group && req->entry != NULL &&
+		    (req->entry->flags & DISPATCH_REDO);
+		if (m->redo) {
+			/* Keep the request, in case it must run again. */
+			xs_wire_header_encode(hb, &req->hdr);
+			if (buf_add(&g->reqs, hb, sizeof hb) != 0 ||
+			    buf_add(&g->reqs, req->data, req->len) != 0) {
+				g->reqs.len = roff;
+				return ENOMEM;
+			}
+			m->req_off = roff;
+		}
+	}
+	if (group_set_reply(g, m, h, payload) != 0) {
+		g->reqs.len = roff;
+		return ENOMEM;
+	}
+	g->nmsg++;
 	c->pending++;
 	return 0;
 }
@@ -242,46 +299,92 @@ group_fail(struct xsdbd *xd, int err)
 }
 
 /*
- * Commit what the turn has written so far, before the turn ends: a write
- * that found the map full can then be tried again once the store has
- * grown it. The messages stay queued until the end of the turn.
+ * The commit of [g->split, nmsg) failed for a full map, which the store
+ * has grown since: run those requests again, in order, and commit.
+ * Returns 0 or the error of the second commit.
  */
-void
+static int
+group_redo(struct xsdbd *xd)
+{
+	struct group		*g = &xd->group;
+	struct group_msg	*m;
+	size_t			 i;
+	bool			 collecting = g->collecting;
+	int			 rc = 0;
+
+	log_info("the map was full at commit: running %zu requests again",
+	    g->nmsg - g->split);
+	for (i = g->split_chg; i < g->nchg; i++)
+		g->chgv[i].dropped = true;
+	/* Their replies replace the queued ones: they must not go out. */
+	g->collecting = true;
+	g->redoing = true;
+	for (i = g->split; i < g->nmsg; i++) {
+		m = &g->msgv[i];
+		if (!m->in_group || !m->redo)
+			continue;
+		g->redo_msg = i;
+		g->redone++;
+		dispatch_redo(xd, m, g->reqs.data + m->req_off);
+	}
+	g->redoing = false;
+	g->collecting = collecting;
+	group_end_snapshot(xd);
+	if (g->wtxn != NULL) {
+		rc = store_txn_commit(g->wtxn);
+		g->wtxn = NULL;
+		g->commits++;
+	}
+	return rc;
+}
+
+/*
+ * Commit what the turn has written so far (before the turn ends, to let
+ * the store grow its map, or to keep a request alone in its group). The
+ * messages stay queued until the end of the turn. Returns 0 or the error
+ * of the commit, which the messages since the last commit then answer.
+ */
+int
 group_split(struct xsdbd *xd)
 {
 	struct group	*g = &xd->group;
-	int		 rc;
+	int		 rc = 0;
 
 	group_end_snapshot(xd);
 	if (g->wtxn != NULL) {
 		rc = store_txn_commit(g->wtxn);
 		g->wtxn = NULL;
 		g->commits++;
+		if (rc == ENOSPC && !g->redoing)
+			rc = group_redo(xd);
 		if (rc != 0)
 			group_fail(xd, rc);
 	}
 	g->split = g->nmsg;
 	g->split_chg = g->nchg;
+	return rc;
 }
 
-/* Hand the changes from *next up to end to watch.c. */
+/* Hand the changes [begin, end) to watch.c, each once. */
 static void
-group_fire(struct xsdbd *xd, size_t *next, size_t end)
+group_fire(struct xsdbd *xd, size_t begin, size_t end)
 {
-	struct group	*g = &xd->group;
-	size_t		 i;
+	struct group		*g = &xd->group;
+	struct group_change	*gc;
+	size_t			 i;
 
-	for (i = *next; i < end; i++)
-		if (!g->chgv[i].dropped)
-			watch_changed(xd, g->chgv[i].kind,
-			    g->paths.data + g->chgv[i].path);
-	if (end > *next)
-		*next = end;
+	for (i = begin; i < end && i < g->nchg; i++) {
+		gc = &g->chgv[i];
+		if (gc->dropped || gc->fired)
+			continue;
+		gc->fired = true;
+		watch_changed(xd, gc->kind, g->paths.data + gc->path);
+	}
 }
 
 /*
  * The end of the turn's requests: commit, then release every queued
- * message in order, with the events of the changes before it.
+ * message in order, each after the events of its request's changes.
  */
 void
 group_commit(struct xsdbd *xd)
@@ -290,7 +393,7 @@ group_commit(struct xsdbd *xd)
 	struct group_msg	*m;
 	struct xs_header	 h;
 	const char		*name;
-	size_t			 i, fired = 0;
+	size_t			 i;
 
 	g->collecting = false;
 	group_end_snapshot(xd);
@@ -299,7 +402,7 @@ group_commit(struct xsdbd *xd)
 
 	for (i = 0; i < g->nmsg; i++) {
 		m = &g->msgv[i];
-		group_fire(xd, &fired, m->chg_end);
+		group_fire(xd, m->chg_begin, m->chg_end);
 		m->conn->pending--;
 		if (m->err == 0) {
 			conn_out_add(m->conn, g->msgs.data + m->off, m->len);
@@ -311,13 +414,18 @@ group_commit(struct xsdbd *xd)
 		conn_queue(m->conn, XS_ERROR, h.req_id, h.tx_id, name,
 		    (uint32_t)strlen(name) + 1);
 	}
-	group_fire(xd, &fired, g->nchg);
+	/* Changes made outside requests (none are lost). */
+	group_fire(xd, 0, g->nchg);
+	for (i = 0; i < g->nmsg; i++)
+		if (g->msgv[i].txn != NULL)
+			txn_release(g->msgv[i].txn);
 
 	g->nmsg = 0;
 	g->nchg = 0;
 	g->split = 0;
 	g->split_chg = 0;
 	buf_reset(&g->msgs);
+	buf_reset(&g->reqs);
 	buf_reset(&g->paths);
 }
 
@@ -335,6 +443,7 @@ group_free(struct xsdbd *xd)
 	free(g->msgv);
 	free(g->chgv);
 	buf_free(&g->msgs);
+	buf_free(&g->reqs);
 	buf_free(&g->paths);
 	memset(g, 0, sizeof *g);
 }

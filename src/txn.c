@@ -43,6 +43,7 @@
 
 static void	txn_timer(evutil_socket_t, short, void *);
 static void	txn_end(struct txn *);
+static void	txn_detach(struct txn *);
 
 /* Start the timer that expires old transactions. */
 int
@@ -167,6 +168,34 @@ op_transaction_start(struct request *req)
 	return request_reply_str(req, id);
 }
 
+/*
+ * Take an ended transaction off its connection (its id is free again);
+ * it lives on until its group commits (txn_release).
+ */
+static void
+txn_detach(struct txn *t)
+{
+	struct conn	*c = t->conn;
+
+	if (t->detached)
+		return;
+	TAILQ_REMOVE(&c->txns, t, entry);
+	c->ntxns--;
+	c->xd->ntxns--;
+	t->detached = true;
+}
+
+/* Free a transaction ended by "T" once its group has committed. */
+void
+txn_release(struct txn *t)
+{
+	if (!t->detached)
+		return;
+	if (t->st != NULL)
+		store_txn_abort(t->st);
+	free(t);
+}
+
 /* TRANSACTION_END "T\0" or "F\0": commit or drop the transaction. */
 int
 op_transaction_end(struct request *req)
@@ -190,21 +219,27 @@ op_transaction_end(struct request *req)
 		return EAGAIN;
 	}
 
-	/* The reply acknowledges a change: it waits for the group commit. */
+	/*
+	 * The reply acknowledges a change: it waits for the group commit,
+	 * and the transaction stays until then in case the apply must run
+	 * again (group.c).
+	 */
+	txn_detach(t);
+	req->ended = t;
 	req->in_group = true;
 	rc = group_write_begin(xd, &w);
 	if (rc == 0)
 		rc = store_txn_apply(t->st, w);
 	rc = group_write_end(xd, rc);
-	if (rc == ENOSPC) {
+	if (rc == ENOSPC && !xd->group.redoing) {
 		/* Let the store grow its map, then try once more. */
 		group_split(xd);
+		req->chg_begin = xd->group.nchg;
 		rc = group_write_begin(xd, &w);
 		if (rc == 0)
 			rc = store_txn_apply(t->st, w);
 		rc = group_write_end(xd, rc);
 	}
-	txn_end(t);
 	if (rc != 0)
 		return rc;
 	return request_ack(req);

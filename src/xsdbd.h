@@ -49,6 +49,8 @@ struct trace;
 #define XSDBD_TURN_BYTES	(4U * 1024 * 1024) /* replies per turn */
 #define XSDBD_TXN_TIMEOUT	60	/* seconds a transaction may stay open */
 #define XSDBD_READ_CHUNK	(64U * 1024)	/* bytes read at once */
+#define XSDBD_KEEP_BUF		(64U * 1024)	/* larger buffers are freed
+						   once empty */
 
 /*
  * Quotas and limits, named as Xen's C xenstored options (-E -S -W -t -A -M,
@@ -171,12 +173,17 @@ struct conn {
 };
 TAILQ_HEAD(conn_list, conn);
 
-/* A xenstore transaction of a connection (txn.c). */
+/*
+ * A xenstore transaction of a connection (txn.c). Once ended by "T" it
+ * leaves the connection's list but lives until its group commits, in case
+ * the apply must run again.
+ */
 struct txn {
 	struct conn		*conn;
 	uint32_t		 id;
 	struct store_txn	*st;	/* STORE_TXN_XS, NULL once expired */
 	bool			 expired; /* outlived --txn-timeout */
+	bool			 detached; /* ended, off the connection */
 	TAILQ_ENTRY(txn)	 entry;
 };
 
@@ -188,6 +195,8 @@ struct txn {
 				   the group, inside one on its XS txn */
 #define DISPATCH_GLOBAL	0x8	/* the tx id is checked but the request
 				   runs on the group (domain operations) */
+#define DISPATCH_REDO	0x10	/* touches nothing but the store: can run
+				   again if its group's commit fails */
 
 /*
  * One entry of the dispatch table, indexed by message type. A handler
@@ -216,8 +225,10 @@ struct request {
 	uint32_t		 len;	/* payload length without that NUL */
 	struct txn		*txn;	/* named by tx id, or NULL */
 	struct store_txn	*st;	/* where the handler reads and writes */
-	bool			 in_group; /* st is the group's: the reply
-					      waits for its commit */
+	bool			 in_group; /* the reply acknowledges or saw
+					      changes of the group */
+	size_t			 chg_begin; /* group changes before it */
+	struct txn		*ended;	/* transaction it ended (txn.c) */
 
 	/* Reply. */
 	uint32_t		 rtype;
@@ -235,27 +246,36 @@ struct group_change {
 	enum store_change	 kind;
 	size_t			 path;	/* offset of the path in group.paths */
 	bool			 dropped; /* its commit failed */
+	bool			 fired;	/* handed to watch.c */
 };
 
 /*
  * A message queued during a turn, released after the group commit in the
- * order it was queued. Its bytes are in group.msgs. Changes up to
- * chg_end are handed to watch.c before it goes out, so that a writer
- * watching its own write sees the event before the reply, as with Xen.
+ * order it was queued. Its bytes are in group.msgs. The changes its
+ * request made are handed to watch.c just before it goes out, so that a
+ * writer watching its own write sees the event before the reply, as with
+ * Xen's daemon. A request that can be run again (DISPATCH_REDO) keeps a
+ * copy in group.reqs, for when its commit fails for a full map.
  */
 struct group_msg {
 	struct conn		*conn;
 	size_t			 off;	/* header + payload in group.msgs */
 	size_t			 len;
-	size_t			 chg_end; /* changes made up to this message */
+	size_t			 req_off; /* header + payload in group.reqs */
+	size_t			 chg_begin; /* changes of its request */
+	size_t			 chg_end;
+	struct txn		*txn;	/* a transaction its request ended */
 	bool			 in_group; /* answered from the group: an
 					      ERROR if its commit fails */
+	bool			 redo;	/* its request can run again */
 	int			 err;	/* its commit failed with this */
 };
 
 /* The group commit of one loop turn (group.c). */
 struct group {
 	bool			 collecting; /* messages wait for the commit */
+	bool			 redoing; /* running requests again */
+	size_t			 redo_msg; /* the message being redone */
 	struct store_txn	*wtxn;	/* top-level write txn, or NULL */
 	struct store_txn	*rtxn;	/* read snapshot while wtxn is NULL */
 	struct store_txn	*nested; /* the running request's, or NULL */
@@ -269,6 +289,7 @@ struct group {
 	size_t			 nmsg;
 	size_t			 msgcap;
 	struct buf		 msgs;
+	struct buf		 reqs;
 
 	struct group_change	*chgv;
 	size_t			 nchg;
@@ -276,6 +297,7 @@ struct group {
 	struct buf		 paths;
 
 	uint64_t		 commits; /* statistics */
+	uint64_t		 redone;
 	uint64_t		 failures;
 };
 
@@ -300,6 +322,7 @@ struct xsdbd {
 	unsigned int		 nconns;
 	uint64_t		 next_conn_id;
 	char			 reqbuf[XS_PAYLOAD_MAX + 1];
+	char			 readbuf[XSDBD_READ_CHUNK];
 	char			 replybuf[XS_PAYLOAD_MAX];
 
 	/* Group commit (group.c). */
@@ -395,6 +418,8 @@ void		 conn_sock_close_listener(struct xsdbd *);
 const struct dispatch_entry *dispatch_entry(uint32_t type);
 void		 dispatch(struct conn *, const struct xs_header *,
 		     const char *payload);
+void		 dispatch_redo(struct xsdbd *, const struct group_msg *,
+		     const char *request);
 int		 request_reply(struct request *, const void *, size_t);
 int		 request_reply_str(struct request *, const char *);
 int		 request_ack(struct request *);
@@ -426,8 +451,8 @@ void		 group_note_change(void *xd, enum store_change,
 void		 group_trim_changes(struct xsdbd *, const char *path);
 int		 group_add_msg(struct xsdbd *, struct conn *,
 		     const struct xs_header *, const void *payload,
-		     bool in_group);
-void		 group_split(struct xsdbd *);
+		     const struct request *);
+int		 group_split(struct xsdbd *);
 void		 group_commit(struct xsdbd *);
 void		 group_free(struct xsdbd *);
 
@@ -449,6 +474,7 @@ int		 txn_init(struct xsdbd *);
 void		 txn_free(struct xsdbd *);
 struct txn	*txn_find(struct conn *, uint32_t id);
 void		 txn_conn_free(struct conn *);
+void		 txn_release(struct txn *);
 int		 op_transaction_start(struct request *);
 int		 op_transaction_end(struct request *);
 

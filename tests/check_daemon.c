@@ -795,6 +795,80 @@ START_TEST(test_emfile)
 }
 END_TEST
 
+/*
+ * A store that outgrows its map many times over (--map-size 1M): no
+ * request sees ENOSPC, even when the map fills at a group's commit (the
+ * group runs again), every write and transaction lands, and each fires
+ * exactly one event.
+ */
+START_TEST(test_map_growth)
+{
+	static const char	*extra[] = { "--map-size", "1M", NULL };
+	static char		 seen[20000];
+	struct fixture		 f2;
+	struct xs_header	 h;
+	char			 buf[XS_PAYLOAD_MAX + 1], p[512];
+	const char		*r;
+	uint32_t		 rt, rl, tx, len;
+	int			 s, w, i, k, n, events = 0;
+
+	fixture_init(&f2);
+	fixture_up(&f2, extra);
+	s = fixture_connect(&f2);
+	w = fixture_connect(&f2);
+	fixture_send(w, XS_WATCH, 1, 0, "/fill\0tok", 10);
+	ck_assert_int_eq(fixture_recv(w, &h, buf, 5000), 0);
+	ck_assert_uint_eq(h.type, XS_WATCH);
+	memset(seen, 0, sizeof seen);
+
+	for (i = 0; i < 20000; i += 100) {
+		/* 99 pipelined writes... */
+		for (k = i; k < i + 99; k++) {
+			len = (uint32_t)snprintf(p, sizeof p, "/fill/%d", k) + 1;
+			memset(p + len, 'v', 300);
+			fixture_send(s, XS_WRITE, (uint32_t)k, 0, p, len + 300);
+		}
+		for (k = i; k < i + 99; k++) {
+			ck_assert_int_eq(fixture_recv(s, &h, buf, 10000), 0);
+			ck_assert_msg(h.type == XS_WRITE, "write %d: %s", k,
+			    buf);
+		}
+		/* ... and one in a transaction. */
+		r = fixture_req(s, XS_TRANSACTION_START, 0, "", 1, &rt, &rl);
+		ck_assert_uint_eq(rt, XS_TRANSACTION_START);
+		tx = (uint32_t)strtoul(r, NULL, 10);
+		len = (uint32_t)snprintf(p, sizeof p, "/fill/%d", k) + 1;
+		memset(p + len, 't', 300);
+		r = fixture_req(s, XS_WRITE, tx, p, len + 300, &rt, &rl);
+		ck_assert_uint_eq(rt, XS_WRITE);
+		r = fixture_req(s, XS_TRANSACTION_END, tx, "T", 2, &rt, &rl);
+		ck_assert_msg(rt == XS_TRANSACTION_END, "end: %s", r);
+		/* Keep the watcher's queue short. */
+		while (fixture_recv(w, &h, buf, events < k ? 5000 : 0) == 0) {
+			ck_assert_uint_eq(h.type, XS_WATCH_EVENT);
+			if (strncmp(buf, "/fill/", 6) == 0) {
+				n = atoi(buf + 6);
+				ck_assert_int_lt(n, 20000);
+				ck_assert_msg(seen[n] == 0, "two events %s", buf);
+				seen[n] = 1;
+				events++;
+			}
+			if (events > k)
+				break;
+		}
+	}
+	ck_assert_int_eq(events, 20000);
+	r = fixture_req1(s, XS_READ, 0, "/fill/19999", &rt, &rl);
+	ck_assert_uint_eq(rt, XS_READ);
+	ck_assert_uint_eq(rl, 300);
+	r = fixture_req1(s, XS_READ, 0, "/fill/0", &rt, &rl);
+	ck_assert_uint_eq(rl, 300);
+	close(s);
+	close(w);
+	fixture_fini(&f2);
+}
+END_TEST
+
 static Suite *
 daemon_suite(void)
 {
@@ -840,6 +914,7 @@ daemon_suite(void)
 	tcase_add_test(tc, test_pipeliner_paused);
 	tcase_add_test(tc, test_slow_watcher_dropped);
 	tcase_add_test(tc, test_emfile);
+	tcase_add_test(tc, test_map_growth);
 	suite_add_tcase(s, tc);
 	return s;
 }
