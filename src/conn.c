@@ -132,18 +132,20 @@ conn_schedule(struct conn *c)
 	TAILQ_INSERT_TAIL(&xd->ready, c, ready_entry);
 }
 
-/* The transport says the connection may be read: read what is there. */
+/*
+ * The transport says the connection may be read: read what is there. Bytes
+ * are read into the daemon's buffer and only what arrived is kept, so an
+ * idle connection holds no large buffer.
+ */
 void
 conn_input(struct conn *c)
 {
-	size_t	space, done;
-	int	rc;
+	struct xsdbd	*xd = c->xd;
+	size_t		 done;
+	int		 rc;
 
 	while (conn_want_read(c)) {
-		if (buf_reserve(&c->in, XSDBD_READ_CHUNK) != 0)
-			break;	/* out of memory: try again later */
-		space = c->in.cap - c->in.len;
-		rc = c->ops->read(c, c->in.data + c->in.len, space, &done);
+		rc = c->ops->read(c, xd->readbuf, sizeof xd->readbuf, &done);
 		if (rc == EPIPE) {
 			/* Answer what was sent before the end, then close. */
 			c->flags |= CONN_EOF;
@@ -155,8 +157,11 @@ conn_input(struct conn *c)
 		}
 		if (done == 0)
 			break;
-		c->in.len += done;
-		if (done < space)
+		if (buf_add(&c->in, xd->readbuf, done) != 0) {
+			conn_kill(c, "out of memory for input");
+			return;
+		}
+		if (done < sizeof xd->readbuf)
 			break;
 	}
 	conn_schedule(c);
@@ -185,6 +190,9 @@ conn_output(struct conn *c)
 			break;
 		buf_drain(&c->out, done);
 	}
+	/* Give back a large buffer once it is empty. */
+	if (buf_used(&c->out) == 0 && c->out.cap > XSDBD_KEEP_BUF)
+		buf_free(&c->out);
 	if ((c->flags & (CONN_BAD | CONN_EOF)) && conn_closing_done(c)) {
 		conn_kill(c, NULL);
 		return;
@@ -334,22 +342,24 @@ conn_process_one(struct conn *c)
 
 	for (n = 0; n < XSDBD_REQ_PER_TURN; n++) {
 		if (c->flags & (CONN_BAD | CONN_DEAD))
-			return;
+			break;
 		used = buf_used(&c->in);
 		if (used < XS_HEADER_SIZE)
-			return;
+			break;
 		if (xs_wire_header_decode(c->in.data + c->in.off, &h) != 0) {
 			conn_bad(c, "payload over 4096 bytes");
-			return;
+			break;
 		}
 		if (used < XS_HEADER_SIZE + (size_t)h.len)
-			return;
+			break;
 		memcpy(xd->reqbuf, c->in.data + c->in.off + XS_HEADER_SIZE,
 		    h.len);
 		xd->reqbuf[h.len] = '\0';
 		buf_drain(&c->in, XS_HEADER_SIZE + (size_t)h.len);
 		dispatch(c, &h, xd->reqbuf);
 	}
+	if (buf_used(&c->in) == 0 && c->in.cap > XSDBD_KEEP_BUF)
+		buf_free(&c->in);
 }
 
 /* Handle the requests of every ready connection, each in its turn. */
