@@ -478,6 +478,7 @@ control_memreport_text(struct request *req, struct control_text *t)
 	struct xsdbd		*xd = req->xd;
 	struct store_stats	 ss;
 	struct conn		*c;
+	struct watch_stats	 ws;
 	struct tm		 tm;
 	time_t			 now;
 	char			 stamp[32];
@@ -538,7 +539,14 @@ control_memreport_text(struct request *req, struct control_text *t)
 	control_text_add(t, "%-17s: %8llu bytes in %llu allocated\n",
 	    "  output", out_used, out_cap);
 	control_text_add(t, "%-17s: %8llu\n", "  outstanding", pending);
+	watch_stats(xd, &ws);
 	control_text_add(t, "%-17s: %8llu\n", "watches", watches);
+	control_text_add(t, "%-17s: %8llu\n", "  watched paths",
+	    (unsigned long long)ws.keys);
+	control_text_add(t, "%-17s: %8llu\n", "  index probes",
+	    (unsigned long long)ws.probes);
+	control_text_add(t, "%-17s: %8llu\n", "  events queued",
+	    (unsigned long long)ws.events);
 	control_text_add(t, "%-17s: %8u\n", "transactions", xd->ntxns);
 	control_text_add(t, "%-17s: %8llu commits, %llu failed\n",
 	    "group commit", (unsigned long long)xd->group.commits,

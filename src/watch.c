@@ -260,6 +260,20 @@ watch_free(struct xsdbd *xd)
 	xd->watches = NULL;
 }
 
+/* Report the index's counters. */
+void
+watch_stats(const struct xsdbd *xd, struct watch_stats *st)
+{
+	const struct watch_index	*wi = xd->watches;
+
+	memset(st, 0, sizeof *st);
+	if (wi == NULL)
+		return;
+	st->keys = wi->nkeys;
+	st->probes = wi->probes;
+	st->events = wi->events;
+}
+
 /* The key of a path, or NULL. */
 static struct watch_key *
 watch_key_find(struct watch_index *wi, const char *path, size_t len,

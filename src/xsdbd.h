@@ -495,6 +495,14 @@ int		 op_watch(struct request *);
 int		 op_unwatch(struct request *);
 int		 op_reset_watches(struct request *);
 
+/* Counters of the watch index, for memreport and tests. */
+struct watch_stats {
+	uint64_t	keys;	/* distinct watched paths */
+	uint64_t	probes;	/* hash lookups made to match changes */
+	uint64_t	events;	/* events queued */
+};
+void		 watch_stats(const struct xsdbd *, struct watch_stats *);
+
 /* domain.c */
 int		 domain_init(struct xsdbd *);
 void		 domain_free(struct xsdbd *);

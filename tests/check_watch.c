@@ -43,8 +43,8 @@ static void	 unwatch_ok(int, const char *, const char *);
 static void	 expect_event(int, const char *, const char *);
 static void	 expect_quiet(int);
 static uint32_t	 tx_start(int);
-static double	 now(void);
-static double	 time_writes(int, int, const char *, int);
+static void	 watch_writes(int, int, const char *, int);
+static unsigned long long index_probes(int);
 
 /* A daemon and one connection for each test. */
 static void
@@ -216,35 +216,39 @@ tx_start(int s)
 	return (uint32_t)strtoul(r, NULL, 10);
 }
 
-/* Monotonic seconds. */
-static double
-now(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /*
- * Seconds for n acknowledged writes below path, each heard by the
- * watcher w; the events are read after the timing.
+ * n writes of "v" to <path>/x by connection s, each with its event on
+ * watcher w.
  */
-static double
-time_writes(int s, int w, const char *path, int n)
+static void
+watch_writes(int s, int w, const char *path, int n)
 {
 	char	p[256];
-	double	t0, t;
 	int	i;
 
 	snprintf(p, sizeof p, "%s/x", path);
-	t0 = now();
 	for (i = 0; i < n; i++)
 		write_str(s, p, "v");
-	t = now() - t0;
 	for (i = 0; i < n; i++)
 		expect_event(w, p, "perf");
-	return t;
+}
+
+/* The watch index's probe counter, read from CONTROL memreport. */
+static unsigned long long
+index_probes(int s)
+{
+	const char	*r, *line;
+	uint32_t	 type, len;
+	unsigned long long probes;
+
+	r = fixture_req1(s, XS_CONTROL, 0, "memreport", &type, &len);
+	ck_assert_uint_eq(type, XS_CONTROL);
+	line = strstr(r, "index probes");
+	ck_assert_msg(line != NULL, "memreport has no index probes: %s", r);
+	line = strchr(line, ':');
+	ck_assert(line != NULL);
+	ck_assert_int_eq(sscanf(line + 1, "%llu", &probes), 1);
+	return probes;
 }
 
 /* Every watch fires once when set: "OK" first, then the event. */
@@ -773,16 +777,16 @@ START_TEST(test_unrelated_watches)
 	static char		buf[XS_PAYLOAD_MAX + 1];
 	struct xs_header	h;
 	char			p[64];
-	double			small = 1e9, big = 1e9, t;
+	unsigned long long	small, big, before;
 	int			w = fixture_connect(&fx);
-	int			u = fixture_connect(&fx), i, j, k;
+	int			u = fixture_connect(&fx), i, j;
 	const int		nwatch = 100000, batch = 500, writes = 1000;
 
 	watch_ok(w, "/perf", "perf");
-	time_writes(fd, w, "/perf", 200);
-	for (k = 0; k < 3; k++)
-		if ((t = time_writes(fd, w, "/perf", writes)) < small)
-			small = t;
+	watch_writes(fd, w, "/perf", 10);
+	before = index_probes(fd);
+	watch_writes(fd, w, "/perf", writes);
+	small = index_probes(fd) - before;
 
 	for (i = 0; i < nwatch; i += batch) {
 		for (j = i; j < i + batch; j++) {
@@ -799,15 +803,15 @@ START_TEST(test_unrelated_watches)
 		}
 	}
 
-	for (k = 0; k < 3; k++)
-		if ((t = time_writes(fd, w, "/perf", writes)) < big)
-			big = t;
-	fprintf(stderr, "check_watch: %d writes: %.3f s with 1 watch, "
-	    "%.3f s with %d more watches elsewhere\n", writes, small, big,
-	    nwatch);
-	ck_assert_msg(big < 3 * small + 0.02,
-	    "%d unrelated watches slowed %d writes from %.3f s to %.3f s",
-	    nwatch, writes, small, big);
+	before = index_probes(fd);
+	watch_writes(fd, w, "/perf", writes);
+	big = index_probes(fd) - before;
+	/* "/perf/x": the path and its two ancestors, at most. */
+	ck_assert_msg(small <= 3ULL * writes,
+	    "%d writes of /perf/x made %llu probes", writes, small);
+	ck_assert_msg(big == small,
+	    "%d writes made %llu probes with 1 watch, %llu with %d more "
+	    "watches elsewhere", writes, small, big, nwatch);
 	expect_quiet(u);
 	close(u);
 	close(w);
