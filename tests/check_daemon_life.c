@@ -206,6 +206,18 @@ START_TEST(test_ready_and_stop)
 }
 END_TEST
 
+/* -P prints the daemon's pid once it serves (from the waiting parent). */
+START_TEST(test_output_pid)
+{
+	static const char	*extra[] = { "-P", NULL };
+	char			 want[32];
+
+	fixture_up(&fx, extra);
+	snprintf(want, sizeof want, "%ld\n", (long)fx.pid);
+	ck_assert(log_has(&fx, want));
+}
+END_TEST
+
 /* SIGHUP reopens the trace file and the daemon goes on. */
 START_TEST(test_sighup)
 {
@@ -499,6 +511,7 @@ life_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_xen_options);
 	tcase_add_test(tc, test_ready_and_stop);
+	tcase_add_test(tc, test_output_pid);
 	tcase_add_test(tc, test_sighup);
 	tcase_add_test(tc, test_notify_foreground);
 	tcase_add_test(tc, test_notify_daemon);
