@@ -105,6 +105,7 @@ static void	xsdbd_bad_option(const char *, ...)
 		    __attribute__((format(printf, 1, 2), noreturn));
 static unsigned int xsdbd_uint(int, const char *);
 static size_t	xsdbd_size(int, const char *);
+static const char *xsdbd_default_socket(void);
 static void	xsdbd_options(struct xsdbd *, int, char **);
 static char	*xsdbd_absolute(const char *);
 static void	xsdbd_fail(struct xsdbd_start *, const char *, ...)
@@ -154,7 +155,9 @@ xsdbd_usage(FILE *f)
 "\n"
 "Options of xsdbd:\n"
 "      --db DIR             the database directory (" XSDBD_DB_DIR ")\n"
-"      --socket PATH        the socket (" XSDBD_SOCKET ")\n"
+"      --socket PATH        the socket ($XENSTORED_PATH, else\n"
+"                           $XENSTORED_RUNDIR/socket, else\n"
+"                           " XSDBD_SOCKET ")\n"
 "      --sync               fsync every commit\n"
 "      --map-size SIZE      initial LMDB map size (K, M, G suffixes)\n"
 "      --txn-timeout SECS   longest life of a transaction (%d, 0: none)\n"
@@ -229,6 +232,25 @@ bad:
 	    opt == OPT_MAP_SIZE ? "map-size" : "out-max");
 }
 
+/*
+ * The socket when --socket is not given: where Xen's tools look for it,
+ * $XENSTORED_PATH, else $XENSTORED_RUNDIR/socket, else the default.
+ */
+static const char *
+xsdbd_default_socket(void)
+{
+	static char	 path[PATH_MAX];
+	const char	*env;
+
+	if ((env = getenv("XENSTORED_PATH")) != NULL && *env != '\0')
+		return env;
+	if ((env = getenv("XENSTORED_RUNDIR")) != NULL && *env != '\0') {
+		snprintf(path, sizeof path, "%s/socket", env);
+		return path;
+	}
+	return XSDBD_SOCKET;
+}
+
 /* Parse the command line into xd->opt and xd->quota. */
 static void
 xsdbd_options(struct xsdbd *xd, int argc, char **argv)
@@ -238,7 +260,7 @@ xsdbd_options(struct xsdbd *xd, int argc, char **argv)
 
 	memset(o, 0, sizeof *o);
 	o->db_dir = XSDBD_DB_DIR;
-	o->socket_path = XSDBD_SOCKET;
+	o->socket_path = xsdbd_default_socket();
 	o->txn_timeout = XSDBD_TXN_TIMEOUT;
 	o->out_max = XSDBD_OUT_MAX;
 	quota_defaults(&xd->quota);

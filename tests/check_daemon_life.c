@@ -236,7 +236,10 @@ START_TEST(test_sighup)
 }
 END_TEST
 
-/* In the foreground (-N), READY=1 goes to $NOTIFY_SOCKET. */
+/*
+ * In the foreground (-N), READY=1 goes to $NOTIFY_SOCKET; without
+ * --socket the socket is $XENSTORED_PATH, as for Xen's daemon.
+ */
 START_TEST(test_notify_foreground)
 {
 	const char	*argv[16];
@@ -253,10 +256,9 @@ START_TEST(test_notify_foreground)
 		argv[1] = "-N";
 		argv[2] = "--db";
 		argv[3] = fx.db;
-		argv[4] = "--socket";
-		argv[5] = fx.sock;
-		argv[6] = NULL;
+		argv[4] = NULL;
 		setenv("NOTIFY_SOCKET", npath, 1);
+		setenv("XENSTORED_PATH", fx.sock, 1);
 		fd = open(fx.log, O_WRONLY | O_CREAT | O_APPEND, 0644);
 		dup2(fd, 1);
 		dup2(fd, 2);
