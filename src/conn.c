@@ -22,8 +22,9 @@
  * inside a queueing call: dropped connections are marked dead and freed
  * at the end of the turn.
  *
- * A turn handles at most XSDBD_TURN_BYTES of replies; connections not
- * reached keep their place at the head of the ready list.
+ * A turn holds at most XSDBD_TURN_BYTES of replies (and of requests kept
+ * to run again, group.c); connections not reached keep their place at
+ * the head of the ready list.
  */
 #include "config.h"
 
@@ -376,7 +377,8 @@ conn_process(struct xsdbd *xd)
 
 	xd->group.collecting = true;
 	while ((c = TAILQ_FIRST(&todo)) != NULL) {
-		if (xd->group.msgs.len >= XSDBD_TURN_BYTES)
+		if (xd->group.msgs.len + xd->group.reqs.len >=
+		    XSDBD_TURN_BYTES)
 			break;
 		TAILQ_REMOVE(&todo, c, ready_entry);
 		c->flags &= ~CONN_READY;
