@@ -869,6 +869,85 @@ START_TEST(test_map_growth)
 }
 END_TEST
 
+/* A random request: mostly plausible, sometimes garbage. */
+static uint32_t
+fuzz_request(unsigned int *seed, uint32_t *type, uint32_t *tx, char *p)
+{
+	static const char	*words[] = { "/", "/a", "/a/b", "a", "@x",
+				    "@introduceDomain", "/tool", "T", "F",
+				    "0", "5", "r0", "b5", "n0", "-1", "//",
+				    "/a/", "", "tok", "/local/domain/0/x" };
+	uint32_t		 len = 0, n, i;
+
+	*type = (uint32_t)rand_r(seed) % 30;
+	if (rand_r(seed) % 50 == 0)
+		*type = (uint32_t)rand_r(seed);
+	*tx = rand_r(seed) % 4 == 0 ? (uint32_t)rand_r(seed) % 4 : 0;
+	switch (rand_r(seed) % 4) {
+	case 0:		/* random bytes */
+		len = (uint32_t)rand_r(seed) % (XS_PAYLOAD_MAX + 1);
+		for (i = 0; i < len; i++)
+			p[i] = (char)rand_r(seed);
+		break;
+	default:	/* words, NULs, values */
+		n = (uint32_t)rand_r(seed) % 5;
+		for (i = 0; i < n && len < 3000; i++) {
+			const char	*w = words[rand_r(seed) % 20];
+
+			memcpy(p + len, w, strlen(w));
+			len += (uint32_t)strlen(w);
+			if (rand_r(seed) % 4 != 0)
+				p[len++] = '\0';
+		}
+		break;
+	}
+	return len;
+}
+
+/*
+ * Random requests, plausible and not: every one gets exactly one reply,
+ * the daemon never dies (and, built with sanitizers, reports nothing).
+ */
+START_TEST(test_fuzz)
+{
+	struct xs_header	 h;
+	char			 p[XS_PAYLOAD_MAX + 1], buf[XS_PAYLOAD_MAX + 1];
+	unsigned int		 seed = 12345, round, i;
+	uint32_t		 type, tx, len, replies;
+	int			 s;
+
+	if (getenv("XSDB_FUZZ_SEED") != NULL)
+		seed = (unsigned int)strtoul(getenv("XSDB_FUZZ_SEED"), NULL,
+		    10);
+	printf("# test_fuzz: seed %u (XSDB_FUZZ_SEED repeats it)\n", seed);
+	for (round = 0; round < 100; round++) {
+		s = fixture_connect(&fx);
+		for (i = 0; i < 64; i++) {
+			len = fuzz_request(&seed, &type, &tx, p);
+			fixture_send(s, type, i, tx, p, len);
+		}
+		for (replies = 0; replies < 64; ) {
+			ck_assert_int_eq(fixture_recv(s, &h, buf, 10000), 0);
+			if (h.type == XS_WATCH_EVENT)
+				continue;
+			ck_assert_uint_eq(h.req_id, replies);
+			replies++;
+		}
+		close(s);
+	}
+	/* An oversize one among them ends that connection only. */
+	s = fixture_connect(&fx);
+	fixture_send(s, XS_READ, 1, 0, "/tool", 6);
+	h = (struct xs_header){ XS_WRITE, 2, 0, 70000 };
+	fixture_send_raw(s, &h, sizeof h);
+	ck_assert_int_eq(fixture_recv(s, &h, buf, 5000), 0);
+	ck_assert_int_eq(fixture_recv(s, &h, buf, 5000), EPIPE);
+	close(s);
+	write_str(fd, "/fuzz-after", "ok");
+	expect_value(fd, "/fuzz-after", "ok", 2);
+}
+END_TEST
+
 static Suite *
 daemon_suite(void)
 {
@@ -900,6 +979,7 @@ daemon_suite(void)
 	tcase_add_test(tc, test_unknown_tx);
 	tcase_add_test(tc, test_onearg);
 	tcase_add_test(tc, test_bad_paths);
+	tcase_add_test(tc, test_fuzz);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("limits");
