@@ -421,12 +421,13 @@ xsdbd_fail(struct xsdbd_start *st, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	log_warnx("%s", msg);
-	if (st->ready_fd != -1) {
-		/* If the parent is gone there is nobody to tell. */
-		(void)!write(st->ready_fd, msg, strlen(msg));
-		close(st->ready_fd);
+	if (st->ready_fd == -1) {
+		log_warnx("%s", msg);
+		exit(1);
 	}
+	/* The waiting parent prints it; if it is gone, nobody is told. */
+	(void)!write(st->ready_fd, msg, strlen(msg));
+	close(st->ready_fd);
 	exit(1);
 }
 
@@ -709,9 +710,10 @@ xsdbd_ready(struct xsdbd *xd, struct xsdbd_start *st)
 		st->pid_written = true;
 	}
 	xsdbd_notify(getenv("NOTIFY_SOCKET"));
-	log_info("serving %s on %s", xd->opt.db_dir, xd->opt.socket_path);
 
 	if (st->ready_fd == -1) {
+		log_info("serving %s on %s", xd->opt.db_dir,
+		    xd->opt.socket_path);
 		if (xd->opt.output_pid) {
 			printf("%ld\n", (long)getpid());
 			fflush(stdout);
@@ -732,6 +734,7 @@ xsdbd_ready(struct xsdbd *xd, struct xsdbd_start *st)
 		if (fd > STDERR_FILENO)
 			close(fd);
 	}
+	log_info("serving %s on %s", xd->opt.db_dir, xd->opt.socket_path);
 }
 
 /* SIGTERM and SIGINT stop the daemon; SIGHUP reopens the trace file. */
