@@ -104,6 +104,8 @@ struct xsbench {
 	uint64_t			 issued;	/* preload, watch */
 	uint64_t			 acked;		/* watch: writes done */
 	uint64_t			 setup_events;
+	uint64_t			 inflight;	/* requests sent, not
+							 * answered */
 	int				 stopping;
 	uint64_t			 last_progress;
 };
@@ -112,6 +114,8 @@ static void	xsbench_usage(void) __attribute__((noreturn));
 static void	xsbench_fatal(const char *, int) __attribute__((noreturn));
 static int	xsbench_write_node(struct xsbench *, const char *,
 		    const char *);
+static int	xsbench_send(struct xsbench_slot *, uint32_t, uint32_t,
+		    const void *, size_t, const void *, size_t);
 static int	xsbench_issue(struct xsbench_slot *, uint32_t, uint32_t,
 		    const char *, const void *, size_t);
 static int	xsbench_expect(const struct xs_header *, const char *,
@@ -141,6 +145,7 @@ static int	xsbench_on_watcher(struct xb_conn *,
 static int	xsbench_count_event(struct xb_conn *,
 		    const struct xs_header *, const char *, void *);
 static int	xsbench_poll_out(struct xsbench *, struct xb_conn *);
+static int	xsbench_turn(struct xsbench *);
 static int	xsbench_run(struct xsbench *);
 static void	xsbench_free(struct xsbench *);
 static int	xsbench_startup(const char *, char **);
@@ -195,16 +200,26 @@ xsbench_write_node(struct xsbench *b, const char *path, const char *value)
 	    XSBENCH_SETUP_MS);
 }
 
-/*
- * Queue a request for a slot: the path with its NUL, then value bytes
- * (for WRITE). The slot's number is the req_id.
- */
+/* Queue a request for a slot, whose number is the req_id; count it. */
+static int
+xsbench_send(struct xsbench_slot *s, uint32_t type, uint32_t tx_id,
+    const void *p1, size_t l1, const void *p2, size_t l2)
+{
+	int	err;
+
+	err = xb_conn_queue(s->c, type, s->num, tx_id, p1, l1, p2, l2);
+	if (err == 0)
+		s->b->inflight++;
+	return err;
+}
+
+/* Queue a request made of a path with its NUL, then value bytes. */
 static int
 xsbench_issue(struct xsbench_slot *s, uint32_t type, uint32_t tx_id,
     const char *path, const void *value, size_t len)
 {
-	return xb_conn_queue(s->c, type, s->num, tx_id, path, strlen(path) + 1,
-	    value, len);
+	return xsbench_send(s, type, tx_id, path, strlen(path) + 1, value,
+	    len);
 }
 
 /* Check that a reply is of the type asked for; ERROR gives its errno. */
@@ -320,8 +335,7 @@ static int
 xsbench_txn_next(struct xsbench_slot *s)
 {
 	s->step = XS_TRANSACTION_START;
-	return xb_conn_queue(s->c, XS_TRANSACTION_START, s->num, 0, "", 1,
-	    NULL, 0);
+	return xsbench_send(s, XS_TRANSACTION_START, 0, "", 1, NULL, 0);
 }
 
 /*
@@ -340,6 +354,8 @@ xsbench_txn_reply(struct xsbench_slot *s, const struct xs_header *h,
 	if (h->type == XS_ERROR && s->step == XS_TRANSACTION_END &&
 	    strcmp(p, "EAGAIN") == 0) {
 		s->b->retries++;
+		if (s->b->stopping)
+			return 0;
 		return xsbench_txn_next(s);
 	}
 	if ((err = xsbench_expect(h, p, s->step)) != 0)
@@ -358,8 +374,8 @@ xsbench_txn_reply(struct xsbench_slot *s, const struct xs_header *h,
 		    (size_t)n);
 	case XS_WRITE:
 		s->step = XS_TRANSACTION_END;
-		return xb_conn_queue(s->c, XS_TRANSACTION_END, s->num,
-		    s->tx_id, "T", 2, NULL, 0);
+		return xsbench_send(s, XS_TRANSACTION_END, s->tx_id, "T", 2,
+		    NULL, 0);
 	default:
 		s->b->ops++;
 		if (s->b->stopping)
@@ -546,8 +562,9 @@ xsbench_on_msg(struct xb_conn *c, const struct xs_header *h, const char *p,
 
 	if (h->type == XS_WATCH_EVENT)
 		return 0;
-	if (h->req_id >= b->depth)
+	if (h->req_id >= b->depth || b->inflight == 0)
 		return EPROTO;
+	b->inflight--;
 	b->last_progress = xb_now_ns();
 	return b->wl->reply(&b->slots[(unsigned int)c->id * b->depth +
 	    h->req_id], h, p);
@@ -587,16 +604,46 @@ xsbench_poll_out(struct xsbench *b, struct xb_conn *c)
 	return 0;
 }
 
+/* One turn of the loop: read what came, write what is queued. */
+static int
+xsbench_turn(struct xsbench *b)
+{
+	struct epoll_event	 evs[64];
+	struct xb_conn		*c;
+	int			 err, n, k, watcher;
+
+	if (xb_now_ns() - b->last_progress > XSBENCH_STALL_NS)
+		return ETIMEDOUT;
+	n = epoll_wait(b->epfd, evs, 64, 100);
+	if (n == -1)
+		return errno == EINTR ? 0 : errno;
+	for (k = 0; k < n; k++) {
+		c = evs[k].data.ptr;
+		watcher = c->arg == NULL;
+		if (evs[k].events & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
+			err = xb_conn_read(c, watcher ? xsbench_on_watcher :
+			    xsbench_on_msg, b);
+			if (err != 0)
+				return err;
+		}
+		if (!watcher && (err = xsbench_poll_out(b, c)) != 0)
+			return err;
+	}
+	if (b->wl->reply == xsbench_watch_reply && !b->stopping)
+		return xsbench_watch_unpark(b);
+	return 0;
+}
+
 /* Set up, run the workload for its time or op count, print the result. */
 static int
 xsbench_run(struct xsbench *b)
 {
-	struct epoll_event	 ev, evs[64];
+	struct epoll_event	 ev;
 	struct xsbench_slot	*s;
 	struct xb_conn		*c;
-	uint64_t		 start, end, now, ops0;
+	uint64_t		 start, end, now, ops;
 	unsigned int		 i, j;
-	int			 err, n, k, watcher;
+	int			 err;
 
 	if ((b->epfd = epoll_create1(EPOLL_CLOEXEC)) == -1)
 		return errno;
@@ -635,7 +682,7 @@ xsbench_run(struct xsbench *b)
 
 	start = b->last_progress = xb_now_ns();
 	end = start + (uint64_t)(b->duration * 1e9);
-	ops0 = b->ops = 0;
+	b->ops = 0;
 	for (i = 0; i < b->nconns * b->depth; i++) {
 		if ((err = b->wl->next(&b->slots[i])) != 0)
 			return err;
@@ -644,38 +691,25 @@ xsbench_run(struct xsbench *b)
 		if ((err = xsbench_poll_out(b, b->conns[i])) != 0)
 			return err;
 	}
-
 	for (;;) {
 		now = xb_now_ns();
 		if (b->max_ops > 0 ? b->ops >= b->max_ops : now >= end)
 			break;
-		if (now - b->last_progress > XSBENCH_STALL_NS)
-			return ETIMEDOUT;
-		n = epoll_wait(b->epfd, evs, 64, 100);
-		if (n == -1) {
-			if (errno == EINTR)
-				continue;
-			return errno;
-		}
-		for (k = 0; k < n; k++) {
-			c = evs[k].data.ptr;
-			watcher = c->arg == NULL;
-			if (evs[k].events & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
-				err = xb_conn_read(c, watcher ?
-				    xsbench_on_watcher : xsbench_on_msg, b);
-				if (err != 0)
-					return err;
-			}
-			if (!watcher &&
-			    (err = xsbench_poll_out(b, c)) != 0)
-				return err;
-		}
-		if (b->wl->reply == xsbench_watch_reply &&
-		    (err = xsbench_watch_unpark(b)) != 0)
+		if ((err = xsbench_turn(b)) != 0)
 			return err;
 	}
-	now = xb_now_ns();
+	ops = b->ops;
+
+	/*
+	 * Let what is in flight finish (a transaction runs to its end), so
+	 * that the daemon never answers a closed connection and the next
+	 * run starts on a quiet daemon.
+	 */
 	b->stopping = 1;
+	while (b->inflight > 0) {
+		if ((err = xsbench_turn(b)) != 0)
+			return err;
+	}
 	/* Each write fires one event per watcher, never more. */
 	if (b->wl->reply == xsbench_watch_reply &&
 	    b->ops > b->issued * b->nwatchers) {
@@ -686,9 +720,8 @@ xsbench_run(struct xsbench *b)
 	}
 	printf("RESULT workload=%s conns=%u depth=%u ops=%" PRIu64
 	    " secs=%.3f ops_s=%.0f retries=%" PRIu64 "\n", b->wl->name,
-	    b->nconns, b->depth, b->ops - ops0, (double)(now - start) / 1e9,
-	    (double)(b->ops - ops0) / ((double)(now - start) / 1e9),
-	    b->retries);
+	    b->nconns, b->depth, ops, (double)(now - start) / 1e9,
+	    (double)ops / ((double)(now - start) / 1e9), b->retries);
 	return 0;
 }
 
