@@ -354,7 +354,11 @@ fixture_read_full(int fd, char *buf, size_t len, const struct timespec *end)
 	return 0;
 }
 
-/* Receive one message. */
+/*
+ * Receive one message. The timeout is for its first byte: once a message
+ * has begun it is read whole (within 10 s), so that a short timeout never
+ * leaves the stream out of step.
+ */
 int
 fixture_recv(int fd, struct xs_header *h, char *payload, int timeout_ms)
 {
@@ -369,7 +373,11 @@ fixture_recv(int fd, struct xs_header *h, char *payload, int timeout_ms)
 		end.tv_sec++;
 		end.tv_nsec -= 1000000000;
 	}
-	if ((rc = fixture_read_full(fd, hb, sizeof hb, &end)) != 0)
+	if ((rc = fixture_read_full(fd, hb, 1, &end)) != 0)
+		return rc;
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	end.tv_sec += 10;
+	if ((rc = fixture_read_full(fd, hb + 1, sizeof hb - 1, &end)) != 0)
 		return rc;
 	memcpy(h, hb, sizeof *h);
 	ck_assert_uint_le(h->len, XS_PAYLOAD_MAX);

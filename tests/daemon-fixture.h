@@ -72,9 +72,10 @@ void	 fixture_send(int fd, uint32_t type, uint32_t req_id, uint32_t tx_id,
 	     const void *payload, uint32_t len);
 
 /*
- * Receive one message within timeout_ms. payload has room for
- * XS_PAYLOAD_MAX + 1 bytes and gets a NUL after the payload. Returns 0,
- * ETIMEDOUT, or EPIPE if the daemon closed the connection.
+ * Receive one message whose first byte comes within timeout_ms (a message
+ * once begun is read whole). payload has room for XS_PAYLOAD_MAX + 1
+ * bytes and gets a NUL after the payload. Returns 0, ETIMEDOUT, or EPIPE
+ * if the daemon closed the connection.
  */
 int	 fixture_recv(int fd, struct xs_header *, char *payload,
 	     int timeout_ms);
