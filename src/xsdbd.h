@@ -39,6 +39,7 @@ struct request;
 struct txn;
 struct watch_index;
 struct trace;
+struct xen;
 
 /* Defaults. */
 #define XSDBD_DB_DIR		"/var/run/xsdb"
@@ -77,6 +78,7 @@ struct xsdbd_options {
 	const char	*socket_path;	/* --socket */
 	const char	*pid_file;	/* -F */
 	const char	*trace_file;	/* -T */
+	const char	*xen;		/* --xen: xen, sim:DIR, none */
 	size_t		 map_size;	/* --map-size */
 	unsigned int	 txn_timeout;	/* --txn-timeout, seconds */
 	size_t		 out_max;	/* --out-max, bytes */
@@ -336,6 +338,8 @@ struct xsdbd {
 	struct watch_index	*watches;	/* watch.c */
 	struct trace		*trace;		/* trace.c */
 	void			*domains;	/* domain.c */
+	struct xen		*xen;		/* xen.c: the open backend */
+	void			*rings;		/* conn-ring.c: by local port */
 
 	/* Signals (xsdbd.c). */
 	struct event		*ev_sigterm;
@@ -440,8 +444,10 @@ int		 request_get(struct request *, const char *path,
  * outside transactions; group_write_begin a nested write transaction of
  * the turn's write transaction whose changes are recorded, ended by
  * group_write_end; group_split commits what the turn has so far (to let
- * the store grow its map); group_commit ends the turn: commit, then
- * release the queued messages and hand each change to watch_changed.
+ * the store grow its map, or to keep a request alone), running the
+ * turn's DISPATCH_REDO requests again if the map was full at commit;
+ * group_commit ends the turn: commit, then release the queued messages,
+ * each after the changes of its request go to watch_changed.
  */
 int		 group_read_txn(struct xsdbd *, struct store_txn **);
 int		 group_write_begin(struct xsdbd *, struct store_txn **);
@@ -523,6 +529,124 @@ int		 quota_check_write(struct request *, const char *path,
 		     const struct store_node *old, uint32_t vlen);
 int		 op_get_quota(struct request *);
 int		 op_set_quota(struct request *);
+
+/*
+ * xen.c, xen-real.c, xen-sim.c
+ *
+ * The daemon reaches Xen through one narrow interface with backends
+ * chosen by name at start (--xen): "xen" (libxenevtchn, libxengnttab,
+ * libxenctrl; the only file that includes Xen headers is xen-real.c),
+ * "sim:DIR" (a simulated Xen in directory DIR, for tests and demos) and
+ * "none" (socket clients only: no domain can be introduced). Nothing
+ * outside src/xen*.c knows which backend runs.
+ */
+enum xen_domstate {
+	XEN_DOM_RUNNING,	/* or paused, blocked: alive */
+	XEN_DOM_SHUTDOWN,	/* shut down, not yet dying */
+	XEN_DOM_DYING,		/* being destroyed */
+	XEN_DOM_GONE		/* no such domain */
+};
+
+/* What a backend provides. Every call returns 0 or an errno. */
+struct xen_ops {
+	const char	*name;		/* "xen", "sim", "none" */
+	int		(*open)(struct xen *, const char *arg,
+			    char *errbuf, size_t errlen);
+	void		(*close)(struct xen *);
+	/* A descriptor that becomes readable when ports are pending, or -1. */
+	int		(*evtchn_fd)(struct xen *);
+	/* Bind a local port to a guest's port. */
+	int		(*bind_interdomain)(struct xen *, unsigned int domid,
+			    uint32_t remote_port, uint32_t *local_port);
+	/* Bind VIRQ_DOM_EXC (a domain died or shut down). */
+	int		(*bind_virq_dom_exc)(struct xen *, uint32_t *local_port);
+	int		(*unbind)(struct xen *, uint32_t local_port);
+	int		(*notify)(struct xen *, uint32_t local_port);
+	/* Next pending port (EAGAIN: none); it is masked until unmask. */
+	int		(*pending)(struct xen *, uint32_t *local_port);
+	int		(*unmask)(struct xen *, uint32_t local_port);
+	/*
+	 * Map a guest's 4 KiB xenstore page (grant ref 1, or the mfn given
+	 * to INTRODUCE where grants are not usable).
+	 */
+	int		(*map_ring)(struct xen *, unsigned int domid,
+			    uint64_t mfn, void **page);
+	void		(*unmap_ring)(struct xen *, unsigned int domid,
+			    void *page);
+	/* State of a domain. */
+	int		(*domain_state)(struct xen *, unsigned int domid,
+			    enum xen_domstate *);
+	/*
+	 * dom0's own ring and port where the daemon serves it
+	 * (/proc/xen/xsd_kva, /proc/xen/xsd_port); ENOENT if none.
+	 */
+	int		(*dom0_ring)(struct xen *, void **page, uint32_t *port);
+};
+
+/* The open backend (xen.c). */
+struct xen {
+	const struct xen_ops	*ops;
+	void			*priv;	/* the backend's own state */
+	struct xsdbd		*xd;
+	struct event		*ev;	/* the evtchn descriptor is readable */
+	uint32_t		 virq_port; /* VIRQ_DOM_EXC, if have_virq */
+	bool			 have_virq;
+};
+
+extern const struct xen_ops xen_real_ops;	/* xen-real.c */
+extern const struct xen_ops xen_sim_ops;	/* xen-sim.c */
+
+/* xen.c */
+int		 xen_open(struct xsdbd *, const char *spec, char *err,
+		     size_t errlen);
+void		 xen_close(struct xsdbd *);
+const char	*xen_backend(const struct xsdbd *);
+int		 xen_bind(struct xsdbd *, unsigned int domid,
+		     uint32_t remote_port, uint32_t *local_port);
+int		 xen_unbind(struct xsdbd *, uint32_t local_port);
+int		 xen_notify(struct xsdbd *, uint32_t local_port);
+int		 xen_map_ring(struct xsdbd *, unsigned int domid, uint64_t mfn,
+		     void **page);
+void		 xen_unmap_ring(struct xsdbd *, unsigned int domid, void *page);
+int		 xen_domain_state(struct xsdbd *, unsigned int domid,
+		     enum xen_domstate *);
+int		 xen_dom0_ring(struct xsdbd *, void **page, uint32_t *port);
+
+/*
+ * conn-ring.c
+ *
+ * A guest's connection over its ring page and event channel.
+ * conn_ring_new takes over the mapped page and the bound local port:
+ * both are released when the connection is freed (conn_ring_free, its
+ * conn_ops close). It advertises the server features on the page and
+ * reads what the guest may have sent already; it leaves the indices as
+ * they are (a daemon restarted mid-conversation picks up where it was).
+ * conn_ring_reset empties the queues as a fresh INTRODUCE does, and
+ * completes a reconnect the guest asked for.
+ *
+ * conn.c may free any connection at the end of a turn (too much output
+ * queued, out of memory): do not keep a ring connection's pointer across
+ * turns; conn_ring_find gives the live one of a domain, or NULL.
+ *
+ * A protocol violation (inconsistent indices, a payload over 4096 bytes)
+ * sets the page's error field (XS_RING_ERROR_RINGIDX, _PROTO), drops the
+ * connection's input, output, watches and transactions and stops serving
+ * the ring; the connection stays until it is freed or the guest asks to
+ * reconnect (connection = 1), which restores service.
+ *
+ * conn_ring_event is called by xen.c for each pending port.
+ */
+struct conn	*conn_ring_new(struct xsdbd *, unsigned int domid, void *page,
+		     uint32_t local_port);
+void		 conn_ring_event(struct xsdbd *, uint32_t local_port);
+void		 conn_ring_free(struct conn *);
+void		 conn_ring_reset(struct conn *);
+struct conn	*conn_ring_find(struct xsdbd *, unsigned int domid);
+bool		 conn_ring_broken(const struct conn *);
+void		 conn_ring_fini(struct xsdbd *);
+
+/* domain.c: VIRQ_DOM_EXC fired (called by xen.c). */
+void		 domain_dom_exc(struct xsdbd *);
 
 /* control.c */
 int		 op_control(struct request *);
