@@ -309,6 +309,99 @@ size_t		 xs_perm_format_list(const struct xs_perm *p,
 unsigned int	 xs_perm_access(const struct xs_perm *p, unsigned int n,
 		     unsigned int domid);
 
+/* ring.c */
+
+/*
+ * The xenstore ring page shared by a guest and the server
+ * (docs/misc/xenstore-ring.txt; struct xenstore_domain_interface). req
+ * carries requests from the guest, rsp replies and events to it. Indices
+ * are free-running 32-bit byte counts; byte x of a queue lives at
+ * XS_RING_MASK(x). Only the guest sets connection to XS_RING_RECONNECT,
+ * only the server sets it back; error is the server's (XS_RING_ERROR_*).
+ */
+#define XS_RING_SIZE		1024	/* XENSTORE_RING_SIZE */
+#define XS_RING_MASK(i)		((uint32_t)(i) & (XS_RING_SIZE - 1))
+#define XS_RING_PAGE_SIZE	4096
+
+/* The connection field. */
+#define XS_RING_CONNECTED	0
+#define XS_RING_RECONNECT	1
+
+struct xs_ring {
+	char		req[XS_RING_SIZE];	/* offset 0 */
+	char		rsp[XS_RING_SIZE];	/* 1024 */
+	uint32_t	req_cons;		/* 2048 */
+	uint32_t	req_prod;		/* 2052 */
+	uint32_t	rsp_cons;		/* 2056 */
+	uint32_t	rsp_prod;		/* 2060 */
+	uint32_t	server_features;	/* 2064, XS_FEATURE_* */
+	uint32_t	connection;		/* 2068 */
+	uint32_t	error;			/* 2072 */
+	uint32_t	evtchn_port;		/* 2076 */
+};
+
+/* One of the two queues of the page. */
+enum xs_ring_queue {
+	XS_RING_REQ,		/* guest produces, server consumes */
+	XS_RING_RSP		/* server produces, guest consumes */
+};
+
+/*
+ * Shared fields are read with xs_ring_load (acquire) and written with
+ * xs_ring_store (release); xs_ring_fence is a full barrier.
+ */
+uint32_t	 xs_ring_load(const uint32_t *field);
+void		 xs_ring_store(uint32_t *field, uint32_t value);
+void		 xs_ring_fence(void);
+
+/* True if prod - cons (mod 2^32) is at most XS_RING_SIZE. */
+bool		 xs_ring_idx_ok(uint32_t cons, uint32_t prod);
+
+/* Bytes waiting in a queue. Returns 0, or EPROTO for impossible indices. */
+int		 xs_ring_used(struct xs_ring *r, enum xs_ring_queue q,
+		     size_t *n);
+
+/*
+ * Consume up to len bytes of a queue into out (the server reads
+ * XS_RING_REQ, a guest XS_RING_RSP), wrapping at the end of the buffer.
+ * Each index is read once and checked. Returns 0 with *done bytes taken
+ * (0: empty), or EPROTO, taking nothing, if prod - cons is over
+ * XS_RING_SIZE.
+ */
+int		 xs_ring_read(struct xs_ring *r, enum xs_ring_queue q,
+		     void *out, size_t len, size_t *done);
+
+/*
+ * Produce up to len bytes into a queue (the server writes XS_RING_RSP, a
+ * guest XS_RING_REQ). Returns 0 with *done bytes put (0: full), or EPROTO
+ * as xs_ring_read.
+ */
+int		 xs_ring_write(struct xs_ring *r, enum xs_ring_queue q,
+		     const void *in, size_t len, size_t *done);
+
+/*
+ * Message boundaries in a byte stream that arrives in pieces of any size:
+ * the header of the message being received, or how much of its payload is
+ * still to come.
+ */
+struct xs_frame {
+	unsigned char	hdr[XS_HEADER_SIZE];
+	uint32_t	hdr_used;	/* header bytes seen */
+	uint32_t	left;		/* payload bytes still to come */
+	uint64_t	messages;	/* headers seen so far */
+};
+
+void		 xs_frame_reset(struct xs_frame *f);
+
+/*
+ * Follow len more bytes. Returns 0, or E2BIG as soon as a header with a
+ * length over XS_PAYLOAD_MAX is complete (a protocol violation); *whole,
+ * if not NULL, is then the count of bytes of buf before that header (0
+ * if it began in an earlier call), else len. Reset f after E2BIG.
+ */
+int		 xs_frame_scan(struct xs_frame *f, const void *buf,
+		     size_t len, size_t *whole);
+
 /* client.c */
 
 /*

@@ -15,4 +15,4 @@ mkdir -p run
 echo "xsdbd: socket $top/build/run/socket, database $top/build/run/db"
 echo "try: XENSTORED_PATH=$top/build/run/socket xenstore-ls /"
 exec ./src/xsdbd --no-fork --db "$top/build/run/db" \
-	--socket "$top/build/run/socket" "$@"
+	--socket "$top/build/run/socket" --xen=none "$@"

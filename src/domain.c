@@ -81,3 +81,13 @@ op_set_target(struct request *req)
 {
 	return ENOSYS;
 }
+
+/*
+ * VIRQ_DOM_EXC fired: a domain shut down or died. STUB, so that xen.c
+ * links until the domain table comes; it only logs.
+ */
+void
+domain_dom_exc(struct xsdbd *xd)
+{
+	log_debug("VIRQ_DOM_EXC");
+}

@@ -53,7 +53,8 @@ enum {
 	OPT_SYNC,
 	OPT_MAP_SIZE,
 	OPT_TXN_TIMEOUT,
-	OPT_OUT_MAX
+	OPT_OUT_MAX,
+	OPT_XEN
 };
 
 static const struct option xsdbd_longopts[] = {
@@ -88,6 +89,7 @@ static const struct option xsdbd_longopts[] = {
 	{ "map-size",		required_argument,	NULL, OPT_MAP_SIZE },
 	{ "txn-timeout",	required_argument,	NULL, OPT_TXN_TIMEOUT },
 	{ "out-max",		required_argument,	NULL, OPT_OUT_MAX },
+	{ "xen",		required_argument,	NULL, OPT_XEN },
 	{ NULL,			0,			NULL, 0 }
 };
 
@@ -162,7 +164,10 @@ xsdbd_usage(FILE *f)
 "      --map-size SIZE      initial LMDB map size (K, M, G suffixes)\n"
 "      --txn-timeout SECS   longest life of a transaction (%d, 0: none)\n"
 "      --out-max SIZE       output queued per connection before it is\n"
-"                           dropped (16M)\n",
+"                           dropped (16M)\n"
+"      --xen xen|sim:DIR|none  reach Xen through its libraries (xen), a\n"
+"                           simulated Xen in DIR, or not at all: socket\n"
+"                           clients only (xen)\n",
 	    XSDBD_TXN_TIMEOUT);
 }
 
@@ -263,6 +268,7 @@ xsdbd_options(struct xsdbd *xd, int argc, char **argv)
 	o->socket_path = xsdbd_default_socket();
 	o->txn_timeout = XSDBD_TXN_TIMEOUT;
 	o->out_max = XSDBD_OUT_MAX;
+	o->xen = "xen";
 	quota_defaults(&xd->quota);
 
 	opterr = 0;
@@ -372,6 +378,22 @@ xsdbd_options(struct xsdbd *xd, int argc, char **argv)
 			if (o->out_max < XS_HEADER_SIZE + XS_PAYLOAD_MAX)
 				xsdbd_bad_option("--out-max below %d",
 				    XS_HEADER_SIZE + XS_PAYLOAD_MAX);
+			break;
+		case OPT_XEN:
+			if (!xen_spec_valid(optarg))
+				xsdbd_bad_option("invalid value \"%s\" for "
+				    "--xen (xen, sim:DIR or none)", optarg);
+			o->xen = optarg;
+			if (strncmp(optarg, "sim:", 4) == 0 &&
+			    optarg[4] != '/') {
+				/* The daemon leaves its directory. */
+				static char	 spec[PATH_MAX + 8];
+				char		*dir = xsdbd_absolute(optarg + 4);
+
+				snprintf(spec, sizeof spec, "sim:%s", dir);
+				free(dir);
+				o->xen = spec;
+			}
 			break;
 		case ':':
 			if (optopt != 0)
@@ -795,6 +817,7 @@ xsdbd_shutdown(struct xsdbd *xd)
 	txn_free(xd);
 	watch_free(xd);
 	domain_free(xd);
+	xen_close(xd);
 	trace_close(xd);
 	if (xd->store != NULL)
 		store_close(xd->store);
@@ -862,6 +885,8 @@ main(int argc, char **argv)
 	    (rc = trace_open(xd, xd->opt.trace_file)) != 0)
 		xsdbd_fail(&st, "cannot open the trace file %s: %s",
 		    xd->opt.trace_file, strerror(rc));
+	if ((rc = xen_open(xd, xd->opt.xen, err, sizeof err)) != 0)
+		xsdbd_fail(&st, "%s", err);
 	if ((rc = watch_init(xd)) != 0)
 		xsdbd_fail(&st, "cannot set up watches: %s", strerror(rc));
 	if ((rc = domain_init(xd)) != 0)

@@ -600,6 +600,7 @@ extern const struct xen_ops xen_sim_ops;	/* xen-sim.c */
 int		 xen_open(struct xsdbd *, const char *spec, char *err,
 		     size_t errlen);
 void		 xen_close(struct xsdbd *);
+bool		 xen_spec_valid(const char *spec);
 const char	*xen_backend(const struct xsdbd *);
 int		 xen_bind(struct xsdbd *, unsigned int domid,
 		     uint32_t remote_port, uint32_t *local_port);
@@ -618,9 +619,10 @@ int		 xen_dom0_ring(struct xsdbd *, void **page, uint32_t *port);
  * A guest's connection over its ring page and event channel.
  * conn_ring_new takes over the mapped page and the bound local port:
  * both are released when the connection is freed (conn_ring_free, its
- * conn_ops close). It advertises the server features on the page and
- * reads what the guest may have sent already; it leaves the indices as
- * they are (a daemon restarted mid-conversation picks up where it was).
+ * conn_ops close). It offers XSDBD_RING_FEATURES on the page unless the
+ * caller put features there, and reads what the guest may have sent
+ * already; it leaves the indices as they are (a daemon restarted
+ * mid-conversation picks up where it was).
  * conn_ring_reset empties the queues as a fresh INTRODUCE does, and
  * completes a reconnect the guest asked for.
  *
@@ -636,6 +638,14 @@ int		 xen_dom0_ring(struct xsdbd *, void **page, uint32_t *port);
  *
  * conn_ring_event is called by xen.c for each pending port.
  */
+/*
+ * Features offered on a ring (server_features): reconnection, the error
+ * indicator, WATCH with a depth, and DOMID_ANY, since permission entries
+ * for XS_DOMID_ANY are parsed and matched by lib/perm.c.
+ */
+#define XSDBD_RING_FEATURES	(XS_FEATURE_RECONNECTION | XS_FEATURE_ERROR | \
+				 XS_FEATURE_WATCH_DEPTH | XS_FEATURE_DOMID_ANY)
+
 struct conn	*conn_ring_new(struct xsdbd *, unsigned int domid, void *page,
 		     uint32_t local_port);
 void		 conn_ring_event(struct xsdbd *, uint32_t local_port);

@@ -127,7 +127,7 @@ preload_and_restart()
 	# shellcheck disable=SC2086
 	out=$("$xsbench" -s "$XSDB_SOCKET" -w startup -- "$XSDB_DAEMON" \
 	    --db "$XSDB_RUNDIR/db" --socket "$XSDB_SOCKET" \
-	    --pid-file "$XSDB_RUNDIR/pid" ${XSDB_DAEMON_ARGS:-} \
+	    --pid-file "$XSDB_RUNDIR/pid" --xen=none ${XSDB_DAEMON_ARGS:-} \
 	    2>>"$XSDB_RUNDIR/daemon.log") ||
 	    die "restart failed: $(tail -5 "$XSDB_RUNDIR/daemon.log")"
 	XSDB_PID=$(cat "$XSDB_RUNDIR/pid")

@@ -280,7 +280,8 @@ crash_start(struct crash *cr)
 		crash_sanitizer_env("ASAN_OPTIONS", cr->dir);
 		crash_sanitizer_env("UBSAN_OPTIONS", cr->dir);
 		execl(cr->daemon, cr->daemon, "--db", cr->db, "--socket",
-		    cr->sock, "--pid-file", cr->pidfile, (char *)NULL);
+		    cr->sock, "--pid-file", cr->pidfile, "--xen=none",
+		    (char *)NULL);
 		_exit(127);
 	}
 	ck_assert_int_eq(waitpid(pid, &status, 0), pid);

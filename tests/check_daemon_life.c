@@ -256,7 +256,8 @@ START_TEST(test_notify_foreground)
 		argv[1] = "-N";
 		argv[2] = "--db";
 		argv[3] = fx.db;
-		argv[4] = NULL;
+		argv[4] = "--xen=none";
+		argv[5] = NULL;
 		setenv("NOTIFY_SOCKET", npath, 1);
 		setenv("XENSTORED_PATH", fx.sock, 1);
 		fd = open(fx.log, O_WRONLY | O_CREAT | O_APPEND, 0644);

@@ -134,9 +134,10 @@ fixture_run(struct fixture *f, const char *const *args)
 	int		 status, i;
 
 	argv[0] = f->bin;
-	for (i = 0; args[i] != NULL && i < 62; i++)
-		argv[i + 1] = args[i];
-	argv[i + 1] = NULL;
+	argv[1] = "--xen=none";	/* no Xen here; args may say otherwise */
+	for (i = 0; args[i] != NULL && i < 61; i++)
+		argv[i + 2] = args[i];
+	argv[i + 2] = NULL;
 	pid = fixture_spawn(f, argv);
 	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
 	while (waitpid(-1, NULL, WNOHANG) > 0)
@@ -148,7 +149,7 @@ fixture_run(struct fixture *f, const char *const *args)
 int
 fixture_start(struct fixture *f, const char *const *extra)
 {
-	const char	*argv[64];
+	const char	*argv[80];
 	char		 buf[32];
 	pid_t		 pid;
 	ssize_t		 n;
@@ -161,7 +162,8 @@ fixture_start(struct fixture *f, const char *const *extra)
 	argv[i++] = f->sock;
 	argv[i++] = "--pid-file";
 	argv[i++] = f->pidfile;
-	while (extra != NULL && *extra != NULL && i < 62)
+	argv[i++] = "--xen=none";	/* no Xen here; extra may say otherwise */
+	while (extra != NULL && *extra != NULL && i < 78)
 		argv[i++] = *extra++;
 	argv[i] = NULL;
 

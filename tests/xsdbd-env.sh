@@ -147,7 +147,7 @@ xsdb_start()
 	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}log_path=$XSDB_RUNDIR/sanitizer" \
 	UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}log_path=$XSDB_RUNDIR/sanitizer" \
 	"$XSDB_DAEMON" --db "$XSDB_RUNDIR/db" --socket "$XSDB_SOCKET" \
-	    --pid-file "$XSDB_RUNDIR/pid" ${XSDB_DAEMON_ARGS:-} \
+	    --pid-file "$XSDB_RUNDIR/pid" --xen=none ${XSDB_DAEMON_ARGS:-} \
 	    >"$XSDB_RUNDIR/daemon.log" 2>&1 ||
 	    tap_bail "xsdbd did not start: $(cat "$XSDB_RUNDIR/daemon.log")"
 	XSDB_PID=$(cat "$XSDB_RUNDIR/pid") ||
