@@ -68,14 +68,20 @@
  * for one message (as Xen does); a connection that does not read is
  * dropped by the connection layer once its output passes its bound.
  *
- * Persistence (to come with guest rings): a watch is fully described by
- * its connection's domain, the path as the client gave it (relative or
- * not), its token and its depth. A ring connection's watch will keep
- * that in STORE_TABLE_WATCHES, keyed by domid << 32 | a per-domain
- * number, as: version (uint32, 1), depth + 1 (uint32, 0: none), the
- * path as given and the token, each with its NUL. A restarted daemon
- * reads the records back, canonicalizes the paths again and fires each
- * watch once (spurious events are allowed by the protocol).
+ * Persistence: a watch is fully described by its connection's domain,
+ * the path as the client gave it (relative or not), its token and its
+ * depth. The watches of the ring connection of an introduced domain
+ * (domain_conn_persistent) are kept in STORE_TABLE_WATCHES, keyed by
+ * domid << 32 | a per-domain number (domain_watch_number), as: version
+ * (uint32, 1), depth + 1 (uint32, 0: none), the path as given and the
+ * token, each with its NUL. WATCH writes the record and UNWATCH and
+ * RESET_WATCHES delete it in the request's group; a connection that
+ * loses its watches while the daemon runs (a reset or reconnect of its
+ * ring, a protocol violation, its end) deletes them too, while a daemon
+ * that stops keeps them. At start, once domain.c has attached the rings
+ * again, watch_restore reads the records back, canonicalizes the paths
+ * again and fires each watch once (spurious events are allowed by the
+ * protocol). Records of domains the daemon no longer knows are dropped.
  */
 #include "config.h"
 
@@ -105,6 +111,8 @@ struct watch {
 	int			 depth;	/* levels below the path, -1: all */
 	unsigned int		 prefix; /* bytes cut from event paths
 					   (relative watches), else 0 */
+	uint32_t		 pnum;	/* number of its record in
+					   STORE_TABLE_WATCHES, 0: none */
 	TAILQ_ENTRY(watch)	 centry; /* the connection's watches */
 	TAILQ_ENTRY(watch)	 kentry; /* the watches of the key */
 	char			 token[];
@@ -133,6 +141,24 @@ struct watch_perms {
 	bool			 found;
 };
 
+/* What WATCH writes to the store. */
+struct watch_persist {
+	struct watch		*w;
+	const char		*path;	/* as the client gave it */
+};
+
+/* Records to delete (watch_forget_domain, watch_restore). */
+struct watch_keys {
+	struct xsdbd		*xd;
+	unsigned int		 domid;
+	uint64_t		*v;
+	size_t			 n;
+	size_t			 cap;
+	unsigned int		 domid_conn; /* watch_restore: last domid */
+	struct conn		*conn;	/* and its connection */
+	unsigned int		 restored;
+};
+
 /* The daemon's watches (xd->watches). */
 struct watch_index {
 	struct watch_key	**buckets;
@@ -158,6 +184,9 @@ struct watch_index {
 };
 
 #define WATCH_BUCKETS_MIN	64
+#define WATCH_REC_VERSION	1
+#define WATCH_REC_HEAD		8
+#define WATCH_KEY(domid, n)	((uint64_t)(domid) << 32 | (uint32_t)(n))
 #define FNV_OFFSET		0xcbf29ce484222325ULL
 #define FNV_PRIME		0x100000001b3ULL
 
@@ -193,6 +222,17 @@ static void	 watch_load_perms(struct watch_index *, struct store_txn *,
 		    const char *);
 static bool	 watch_special_permitted(struct xsdbd *, const struct conn *,
 		    const char *, struct store_txn *);
+typedef int	 watch_store_fn(struct xsdbd *, struct store_txn *, void *);
+static int	 watch_store(struct xsdbd *, watch_store_fn *, void *);
+static int	 watch_persist_one(struct xsdbd *, struct store_txn *, void *);
+static int	 watch_unpersist_one(struct xsdbd *, struct store_txn *,
+		    void *);
+static int	 watch_unpersist_conn(struct xsdbd *, struct store_txn *,
+		    void *);
+static void	 watch_conn_unpersist(struct xsdbd *, struct conn *);
+static int	 watch_forget_note(void *, uint64_t, const void *, size_t);
+static int	 watch_restore_one(void *, uint64_t, const void *, size_t);
+static int	 watch_del_keys(struct xsdbd *, struct store_txn *, void *);
 
 /* One step of 64-bit FNV-1a. */
 static uint64_t
@@ -375,6 +415,7 @@ watch_add(struct watch_index *wi, struct conn *c, const char *path,
 	w->seq = wi->next_seq++;
 	w->depth = depth;
 	w->prefix = prefix;
+	w->pnum = 0;
 	memcpy(w->token, token, tlen + 1);
 	TAILQ_INSERT_TAIL(&k->watches, w, kentry);
 	TAILQ_INSERT_TAIL(&wc->list, w, centry);
@@ -428,10 +469,16 @@ watch_conn_clear(struct watch_index *wi, struct conn *c)
 		watch_del(wi, TAILQ_FIRST(&wc->list));
 }
 
-/* Drop the watches of a closing connection. */
+/*
+ * Drop the watches of a connection that closes or is reset. While the
+ * daemon runs, their records go from the store too; a daemon that stops
+ * keeps them for its next start.
+ */
 void
 watch_conn_free(struct conn *c)
 {
+	if (c->xd->running)
+		watch_conn_unpersist(c->xd, c);
 	if (c->xd->watches != NULL)
 		watch_conn_clear(c->xd->watches, c);
 	c->watches = NULL;
@@ -486,10 +533,11 @@ op_watch(struct request *req)
 	struct watch_index	*wi = req->xd->watches;
 	struct conn		*c = req->conn;
 	struct watch		*w;
+	struct watch_persist	 persist;
 	const char		*arg, *token;
 	char			*path;
 	unsigned int		 n, prefix = 0;
-	int			 depth = -1, rc;
+	int			 depth = -1, rc = 0;
 
 	n = xs_wire_count_strings(req->data, req->len);
 	if (n != 2 && n != 3)
@@ -509,6 +557,17 @@ op_watch(struct request *req)
 		return E2BIG;
 	if ((rc = watch_add(wi, c, path, token, depth, prefix, &w)) != 0)
 		return rc;
+	if (domain_conn_persistent(c)) {
+		w->pnum = domain_watch_number(c);
+		persist.w = w;
+		persist.path = arg;
+		if (w->pnum == 0 ||
+		    (rc = watch_store(req->xd, watch_persist_one,
+		    &persist)) != 0) {
+			watch_del(wi, w);
+			return rc != 0 ? rc : ENOMEM;
+		}
+	}
 	request_ack(req);
 	request_flush(req);
 	/* Every watch fires once when set. */
@@ -560,6 +619,9 @@ op_unwatch(struct request *req)
 	if ((w = watch_find(req->xd->watches, req->conn, path, token)) ==
 	    NULL)
 		return ENOENT;
+	if (w->pnum != 0 &&
+	    (rc = watch_store(req->xd, watch_unpersist_one, w)) != 0)
+		return rc;
 	watch_del(req->xd->watches, w);
 	return request_ack(req);
 }
@@ -568,6 +630,7 @@ op_unwatch(struct request *req)
 int
 op_reset_watches(struct request *req)
 {
+	watch_conn_unpersist(req->xd, req->conn);
 	watch_conn_clear(req->xd->watches, req->conn);
 	txn_conn_free(req->conn);
 	return request_ack(req);
@@ -888,4 +951,291 @@ watch_special(struct xsdbd *xd, const char *path)
 		return;
 	watch_fire(xd, path, strchr(path, '/') != NULL ? WATCH_DEPTH :
 	    WATCH_NODEPTH, NULL, 0);
+}
+
+/*
+ * Run fn in a write transaction for watch records: the running request's
+ * (a domain operation), one nested in the turn's group (a WATCH,
+ * committed with the turn), or, between turns, one of our own committed
+ * at once.
+ */
+static int
+watch_store(struct xsdbd *xd, watch_store_fn *fn, void *arg)
+{
+	struct group		*g = &xd->group;
+	struct store_txn	*t;
+	int			 rc;
+
+	if (g->nested != NULL)
+		return fn(xd, g->nested, arg);
+	if (g->collecting || g->wtxn != NULL) {
+		if ((rc = group_write_begin(xd, &t)) != 0)
+			return group_write_end(xd, rc);
+		return group_write_end(xd, fn(xd, t, arg));
+	}
+	if ((rc = store_txn_begin(xd->store, NULL, STORE_TXN_WRITE, &t)) != 0)
+		return rc;
+	if ((rc = fn(xd, t, arg)) != 0) {
+		store_txn_abort(t);
+		return rc;
+	}
+	return store_txn_commit(t);
+}
+
+/* Write the record of a new watch. */
+static int
+watch_persist_one(struct xsdbd *xd, struct store_txn *t, void *arg)
+{
+	struct watch_persist	*p = arg;
+	struct watch		*w = p->w;
+	char			 rec[WATCH_REC_HEAD + 2 * XS_PAYLOAD_MAX];
+	const void		*val;
+	size_t			 len, vlen, plen, tlen;
+	uint32_t		 v;
+	int			 rc = 0, tries;
+
+	plen = strlen(p->path) + 1;
+	tlen = strlen(w->token) + 1;
+	if (plen + tlen > sizeof rec - WATCH_REC_HEAD)
+		return E2BIG;
+	v = WATCH_REC_VERSION;
+	memcpy(rec, &v, 4);
+	v = w->depth < 0 ? 0 : (uint32_t)w->depth + 1;
+	memcpy(rec + 4, &v, 4);
+	memcpy(rec + WATCH_REC_HEAD, p->path, plen);
+	memcpy(rec + WATCH_REC_HEAD + plen, w->token, tlen);
+	len = WATCH_REC_HEAD + plen + tlen;
+
+	/* A number that wrapped round may still be in use. */
+	for (tries = 0; tries < 64; tries++) {
+		rc = store_table_get(t, STORE_TABLE_WATCHES,
+		    WATCH_KEY(w->conn->domid, w->pnum), &val, &vlen);
+		if (rc == ENOENT)
+			break;
+		if (rc != 0)
+			return rc;
+		if ((w->pnum = domain_watch_number(w->conn)) == 0)
+			return ENOMEM;
+	}
+	if (rc != ENOENT)
+		return ENOSPC;
+	return store_table_put(t, STORE_TABLE_WATCHES,
+	    WATCH_KEY(w->conn->domid, w->pnum), rec, len);
+}
+
+/* Delete the record of one watch. */
+static int
+watch_unpersist_one(struct xsdbd *xd, struct store_txn *t, void *arg)
+{
+	struct watch	*w = arg;
+	int		 rc;
+
+	rc = store_table_del(t, STORE_TABLE_WATCHES,
+	    WATCH_KEY(w->conn->domid, w->pnum));
+	return rc == ENOENT ? 0 : rc;
+}
+
+/* Delete the records of every watch of a connection. */
+static int
+watch_unpersist_conn(struct xsdbd *xd, struct store_txn *t, void *arg)
+{
+	struct conn		*c = arg;
+	struct watch_conn	*wc = c->watches;
+	struct watch		*w;
+	int			 rc;
+
+	TAILQ_FOREACH(w, &wc->list, centry) {
+		if (w->pnum == 0)
+			continue;
+		if ((rc = watch_unpersist_one(xd, t, w)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+/*
+ * The watches of c are going: delete their records. A failure leaves
+ * records that a restart would set again: spurious watches, which the
+ * protocol tolerates; it is logged.
+ */
+static void
+watch_conn_unpersist(struct xsdbd *xd, struct conn *c)
+{
+	struct watch_conn	*wc = c->watches;
+	struct watch		*w;
+	bool			 any = false;
+	int			 rc;
+
+	if (wc == NULL)
+		return;
+	TAILQ_FOREACH(w, &wc->list, centry)
+		any |= w->pnum != 0;
+	if (!any)
+		return;
+	if ((rc = watch_store(xd, watch_unpersist_conn, c)) != 0)
+		log_warnx("domain %u: cannot delete its watches from the "
+		    "store: %s", c->domid, strerror(rc));
+	TAILQ_FOREACH(w, &wc->list, centry)
+		w->pnum = 0;
+}
+
+/* store_table_foreach: note the records of one domain. */
+static int
+watch_forget_note(void *arg, uint64_t key, const void *val, size_t len)
+{
+	struct watch_keys	*k = arg;
+	uint64_t		*v;
+	size_t			 cap;
+
+	if (k->domid != UINT_MAX && (key >> 32) != k->domid)
+		return 0;
+	if (k->n == k->cap) {
+		cap = k->cap ? k->cap * 2 : 64;
+		if ((v = reallocarray(k->v, cap, sizeof *v)) == NULL)
+			return ENOMEM;
+		k->v = v;
+		k->cap = cap;
+	}
+	k->v[k->n++] = key;
+	return 0;
+}
+
+/* Delete the records noted in a struct watch_keys. */
+static int
+watch_del_keys(struct xsdbd *xd, struct store_txn *t, void *arg)
+{
+	struct watch_keys	*k = arg;
+	size_t			 i;
+	int			 rc;
+
+	for (i = 0; i < k->n; i++) {
+		rc = store_table_del(t, STORE_TABLE_WATCHES, k->v[i]);
+		if (rc != 0 && rc != ENOENT)
+			return rc;
+	}
+	return 0;
+}
+
+/*
+ * A domain goes away: delete the records of its watches in t (the
+ * transaction that releases it). Its connection's watches stay in memory
+ * until the connection is freed, but no longer have records.
+ */
+int
+watch_forget_domain(struct xsdbd *xd, struct store_txn *t,
+    unsigned int domid)
+{
+	struct watch_keys	 k;
+	struct watch_conn	*wc;
+	struct watch		*w;
+	struct conn		*c;
+	int			 rc;
+
+	memset(&k, 0, sizeof k);
+	k.xd = xd;
+	k.domid = domid;
+	rc = store_table_foreach(t, STORE_TABLE_WATCHES, watch_forget_note,
+	    &k);
+	if (rc == 0)
+		rc = watch_del_keys(xd, t, &k);
+	free(k.v);
+	if (rc != 0)
+		return rc;
+	if ((c = conn_ring_find(xd, domid)) != NULL &&
+	    (wc = c->watches) != NULL) {
+		TAILQ_FOREACH(w, &wc->list, centry)
+			w->pnum = 0;
+	}
+	return 0;
+}
+
+/* store_table_foreach: set one persisted watch again and fire it. */
+static int
+watch_restore_one(void *arg, uint64_t key, const void *val, size_t len)
+{
+	struct watch_keys	*k = arg;
+	struct xsdbd		*xd = k->xd;
+	struct watch		*w;
+	const char		*p = val, *path, *token;
+	char			 abs[XS_ABS_PATH_MAX + 1];
+	unsigned int		 domid = (unsigned int)(key >> 32), prefix = 0;
+	uint32_t		 version, depth1, n = (uint32_t)key;
+	size_t			 plen;
+
+	if (domid != k->domid_conn) {
+		k->domid_conn = domid;
+		k->conn = conn_ring_find(xd, domid);
+		if (k->conn != NULL && !domain_conn_persistent(k->conn))
+			k->conn = NULL;
+	}
+	if (domain_find(xd, domid) == NULL)
+		return watch_forget_note(k, key, val, len);	/* stale */
+	if (k->conn == NULL)
+		return 0;	/* not attached now: kept for later */
+	domain_watch_seen(xd, domid, n);
+
+	if (len < WATCH_REC_HEAD + 4)
+		goto bad;
+	memcpy(&version, p, 4);
+	memcpy(&depth1, p + 4, 4);
+	path = p + WATCH_REC_HEAD;
+	if (version != WATCH_REC_VERSION ||
+	    memchr(path, '\0', len - WATCH_REC_HEAD) == NULL)
+		goto bad;
+	plen = strlen(path) + 1;
+	token = path + plen;
+	if (memchr(token, '\0', len - WATCH_REC_HEAD - plen) == NULL ||
+	    depth1 > INT_MAX)
+		goto bad;
+	if (xs_path_canonical(path, domid, XS_PATH_SPECIAL, abs,
+	    sizeof abs) != 0)
+		goto bad;
+	if (path[0] != '/' && path[0] != '@')
+		prefix = (unsigned int)(strlen(abs) - strlen(path));
+	if (watch_find(xd->watches, k->conn, abs, token) != NULL)
+		goto bad;
+	if (watch_add(xd->watches, k->conn, abs, token, (int)depth1 - 1,
+	    prefix, &w) != 0)
+		return ENOMEM;
+	w->pnum = n;
+	/* Fire once: the guest may have missed a change meanwhile. */
+	if (conn_queue_event(k->conn, watch_event_path(w, abs), token) == 0)
+		xd->watches->events++;
+	k->restored++;
+	return 0;
+
+bad:
+	log_warnx("watch record %u of domain %u is not one this daemon "
+	    "reads: dropped", n, domid);
+	return watch_forget_note(k, key, val, len);
+}
+
+/*
+ * At start, once the rings of introduced domains are attached again: set
+ * their persisted watches again and fire each once; drop the records of
+ * domains the daemon no longer knows. Returns 0 or an errno value.
+ */
+int
+watch_restore(struct xsdbd *xd)
+{
+	struct watch_keys	 k;
+	struct store_txn	*t;
+	int			 rc;
+
+	memset(&k, 0, sizeof k);
+	k.xd = xd;
+	k.domid = UINT_MAX;
+	k.domid_conn = UINT_MAX;
+	if ((rc = store_txn_begin(xd->store, NULL, STORE_TXN_READ, &t)) != 0)
+		return rc;
+	rc = store_table_foreach(t, STORE_TABLE_WATCHES, watch_restore_one,
+	    &k);
+	store_txn_abort(t);
+	if (rc == 0 && k.n > 0)
+		rc = watch_store(xd, watch_del_keys, &k);
+	if (k.restored > 0 || k.n > 0)
+		log_info("%u persisted watches set again, %zu records dropped",
+		    k.restored, k.n);
+	free(k.v);
+	return rc;
 }

@@ -497,6 +497,9 @@ void		 watch_changed(struct xsdbd *, enum store_change,
 		     const char *path);
 void		 watch_special(struct xsdbd *, const char *path);
 void		 watch_conn_free(struct conn *);
+int		 watch_forget_domain(struct xsdbd *, struct store_txn *,
+		     unsigned int domid);
+int		 watch_restore(struct xsdbd *);
 int		 op_watch(struct request *);
 int		 op_unwatch(struct request *);
 int		 op_reset_watches(struct request *);
@@ -509,9 +512,56 @@ struct watch_stats {
 };
 void		 watch_stats(const struct xsdbd *, struct watch_stats *);
 
-/* domain.c */
+/*
+ * domain.c
+ *
+ * The domain table: every domain introduced and not yet released, and
+ * those given features or quotas ahead of their INTRODUCE. It lives in
+ * STORE_TABLE_DOMAINS, written in the transaction of the request that
+ * changes it; domain_init reads it back at start (after xen_open) and
+ * attaches the rings of introduced domains again. domain_find gives a
+ * domain's entry, NULL if the daemon does not know the domain (dom0 is
+ * not in the table: it is served already); outside domain.c the entries
+ * are read-only. domain_quota gives the quotas a domain is held to;
+ * domain_set_quota gives it quotas of its own (SET_QUOTA with a domid).
+ * domain_conn_persistent tells watch.c whose watches are kept in the
+ * store. domain_dom_exc runs when VIRQ_DOM_EXC fires (xen.c).
+ */
+#define DOMAIN_FEATURES	(XS_FEATURE_RECONNECTION | XS_FEATURE_ERROR | \
+			 XS_FEATURE_WATCH_DEPTH | XS_FEATURE_DOMID_ANY)
+
+struct domain {
+	unsigned int		 domid;
+	bool			 introduced; /* INTRODUCE'd, not released */
+	bool			 shutdown; /* its shutdown was announced */
+	bool			 gone;	/* domain.c: being released */
+	unsigned int		 target; /* SET_TARGET, or UINT_MAX */
+	uint32_t		 features; /* XS_FEATURE_* it is offered */
+	uint64_t		 mfn;	/* as INTRODUCE gave it */
+	uint32_t		 remote_port; /* the guest's event channel */
+	uint32_t		 local_port; /* ours, bound to it */
+	uint64_t		 gen;	/* store generation at INTRODUCE */
+	bool			 has_quota; /* quota below, not xd->quota */
+	struct quota		 quota;
+	uint64_t		 conn_id; /* its ring connection, 0: none */
+	uint32_t		 next_watch; /* number of its next persisted
+					       watch (watch.c) */
+	TAILQ_ENTRY(domain)	 entry;
+};
+
 int		 domain_init(struct xsdbd *);
 void		 domain_free(struct xsdbd *);
+struct domain	*domain_find(struct xsdbd *, unsigned int domid);
+bool		 domain_is_introduced(struct xsdbd *, unsigned int domid);
+unsigned int	 domain_target(struct xsdbd *, unsigned int domid);
+uint32_t	 domain_features(struct xsdbd *, unsigned int domid);
+const struct quota *domain_quota(struct xsdbd *, unsigned int domid);
+int		 domain_set_quota(struct xsdbd *, struct store_txn *,
+		     unsigned int domid, const struct quota *);
+bool		 domain_conn_persistent(const struct conn *);
+uint32_t	 domain_watch_number(const struct conn *);
+void		 domain_watch_seen(struct xsdbd *, unsigned int domid,
+		     uint32_t n);
 int		 op_get_domain_path(struct request *);
 int		 op_is_domain_introduced(struct request *);
 int		 op_get_feature(struct request *);
