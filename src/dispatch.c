@@ -18,6 +18,26 @@
  *
  * Each request owns its scratch memory (request_alloc), freed in one place
  * when the reply is queued.
+ *
+ * Permissions are decided in one place, request_access, by the rules of
+ * Xen's C xenstored 4.17 (perm_for_conn), probed on the reference with
+ * unprivileged guests:
+ *
+ *	- dom0 and the priv domain (--priv-domid) may do anything;
+ *	- a domain "matches" an entry naming itself, the domain it acts for
+ *	  (SET_TARGET: a stub domain and its guest), or XS_DOMID_ANY;
+ *	- if it matches the first entry (the owner) it has every right,
+ *	  changing the permissions included;
+ *	- else the first later entry it matches gives its letter, and only
+ *	  that one: for "n0 r6 w5", domain 6 acting for 5 may read but not
+ *	  write, and for "n0 w5 r6" write but not read;
+ *	- else the owner's letter is everyone's.
+ *
+ * A node the caller may not access answers EACCES. A node that does not
+ * exist answers ENOENT if the nearest existing ancestor grants any of the
+ * rights asked for, else EACCES, so that a guest learns nothing of what
+ * lies below a node it may not see: reading /a/b/c with /a readable and
+ * /a/b missing is ENOENT, with /a unreadable EACCES.
  */
 #include "config.h"
 
@@ -35,6 +55,7 @@ static void	dispatch_finish(struct request *, int);
 static void	request_free_scratch(struct request *);
 static int	request_parent_access(struct request *, const char *,
 		    unsigned int);
+static bool	request_matches(const struct conn *, uint32_t);
 
 /* The requests, indexed by type (Xen's wire_funcs). */
 static const struct dispatch_entry dispatch_table[XS_TYPE_COUNT] = {
@@ -338,13 +359,15 @@ request_onearg(const struct request *req)
 /*
  * Canonicalize a path of the request: relative paths are under the
  * connection's domain home; the length past /local/domain/<id>/ may not
- * exceed the path-length quota (-M), which holds for dom0 too in Xen's
- * daemon. *out is scratch memory. Returns 0, EINVAL or ENOMEM.
+ * exceed the path-length quota of the connection's domain (-M,
+ * SET_QUOTA), which holds for dom0 too in Xen's daemon. *out is scratch
+ * memory. Returns 0, EINVAL or ENOMEM.
  */
 int
 request_path(struct request *req, const char *path, int flags, char **out)
 {
-	char	*p;
+	char		*p;
+	unsigned int	 max;
 
 	if (path == NULL)
 		return EINVAL;
@@ -353,36 +376,66 @@ request_path(struct request *req, const char *path, int flags, char **out)
 	if (xs_path_canonical(path, req->conn->domid, flags, p,
 	    XS_ABS_PATH_MAX + 1) != 0)
 		return EINVAL;
-	if (p[0] == '/' && xs_path_quota_len(p) > req->xd->quota.path_max)
+	max = quota_conn(req->conn)->path_max;
+	if (max == 0 || max > XS_REL_PATH_MAX)
+		max = XS_REL_PATH_MAX;
+	if (p[0] == '/' && xs_path_quota_len(p) > max)
 		return EINVAL;
 	*out = p;
 	return 0;
 }
 
+/* True if a permission entry for domid applies to the connection. */
+static bool
+request_matches(const struct conn *c, uint32_t domid)
+{
+	return domid == c->domid || domid == XS_DOMID_ANY ||
+	    (c->target != UINT_MAX && domid == c->target);
+}
+
+/*
+ * The rights a connection has to a node with this permission list:
+ * XS_PERM_READ, XS_PERM_WRITE and REQUEST_OWNER bits (Xen's
+ * perm_for_conn, see the top of the file).
+ */
+unsigned int
+request_access(const struct conn *c, const struct xs_perm *perms,
+    unsigned int n)
+{
+	unsigned int	i;
+
+	if (c->privileged)
+		return XS_PERM_BOTH | REQUEST_OWNER;
+	if (n == 0)
+		return XS_PERM_NONE;
+	if (request_matches(c, perms[0].domid))
+		return XS_PERM_BOTH | REQUEST_OWNER;
+	for (i = 1; i < n; i++) {
+		if (request_matches(c, perms[i].domid))
+			return perms[i].access & XS_PERM_BOTH;
+	}
+	return perms[0].access & XS_PERM_BOTH;
+}
+
 /*
  * The permission check of the daemon: may the request's connection have
- * the access want (XS_PERM_READ, XS_PERM_WRITE) to the node? Privileged
- * connections may do anything; a domain with a target acts for it too.
+ * every right in want (XS_PERM_READ, XS_PERM_WRITE, REQUEST_OWNER) on the
+ * node?
  */
 bool
 request_can(const struct request *req, const struct store_node *node,
     unsigned int want)
 {
-	const struct conn	*c = req->conn;
-	unsigned int		 acc;
+	unsigned int	acc;
 
-	if (c->privileged)
-		return true;
-	acc = xs_perm_access(node->perms, node->nperms, c->domid);
-	if (c->target != UINT_MAX)
-		acc |= xs_perm_access(node->perms, node->nperms, c->target);
+	acc = request_access(req->conn, node->perms, node->nperms);
 	return (acc & want) == want;
 }
 
 /*
  * For a node that does not exist: may the connection know that? Xen asks
- * the nearest existing ancestor for the same access and answers EACCES
- * rather than ENOENT if it is refused.
+ * the nearest existing ancestor and answers ENOENT if it grants any of
+ * the rights wanted, else EACCES.
  */
 static int
 request_parent_access(struct request *req, const char *path,
@@ -408,7 +461,8 @@ request_parent_access(struct request *req, const char *path,
 			continue;
 		if (rc != 0)
 			return rc;
-		return request_can(req, &node, want) ? ENOENT : EACCES;
+		return (request_access(req->conn, node.perms, node.nperms) &
+		    want) != 0 ? ENOENT : EACCES;
 	}
 	return EACCES;
 }

@@ -28,9 +28,23 @@
  *	- SET_PERMS is "path\0perm\0perm\0...": at least one entry (EINVAL),
  *	  bytes after the last NUL are ignored; it may name @introduceDomain
  *	  and @releaseDomain, whose permissions decide who sees their
- *	  events.
+ *	  events. An unprivileged caller is held to the permissions quota
+ *	  first (ENOSPC, before the entries or the path are looked at),
+ *	  must own the node (EACCES; a domain acting for the owner through
+ *	  SET_TARGET does) and may not give it away (EPERM). For a special
+ *	  path, a name that is not one of the two and a caller that does
+ *	  not own it both answer ENOENT, as the reference does.
  *	- A WRITE or MKDIR fires one event, on the named path, even if it
  *	  created missing ancestors: watches on those ancestors match it.
+ *
+ * Rights (dispatch.c decides them): READ, DIRECTORY, DIRECTORY_PART and
+ * GET_PERMS need read; WRITE and MKDIR need write on the node, or, to
+ * create it, on its nearest existing ancestor, and MKDIR of an existing
+ * node needs write too (EACCES); RM needs write on the node only (not on
+ * its parent, nor on the nodes below it); SET_PERMS needs to own it.
+ * Nodes an unprivileged domain creates are its own: they take the
+ * permissions of their parent with the domain as owner. Quotas are
+ * checked by quota.c before anything changes.
  */
 #include "config.h"
 
@@ -349,18 +363,28 @@ op_special_perms(struct xsdbd *xd, struct store_txn *t, const char *path,
 	return 0;
 }
 
-/* SET_PERMS on a special path: keep the list in the store's meta. */
+/*
+ * SET_PERMS on a special path: keep the list in the store's meta. The
+ * caller must own the path's current list; the reference answers ENOENT
+ * when it does not, as for a name that is not special.
+ */
 static int
 op_set_special_perms(struct request *req, const char *path,
     const struct xs_perm *perms, unsigned int n)
 {
-	char	name[64];
-	int	rc;
+	struct xs_perm	cur[XS_PERMS_MAX];
+	char		name[64];
+	unsigned int	ncur;
+	int		rc;
 
 	if (!op_special_known(path))
 		return ENOENT;
-	if (!req->conn->privileged)
-		return EACCES;
+	if ((rc = op_special_perms(req->xd, req->st, path, cur, XS_PERMS_MAX,
+	    &ncur)) != 0)
+		return rc;
+	if ((request_access(req->conn, cur, ncur) &
+	    (XS_PERM_WRITE | REQUEST_OWNER)) != (XS_PERM_WRITE | REQUEST_OWNER))
+		return ENOENT;
 	snprintf(name, sizeof name, "%s%s", OP_SPECIAL_META, path);
 	if ((rc = store_meta_put(req->st, name, perms,
 	    n * sizeof *perms)) != 0)
@@ -384,8 +408,8 @@ op_set_perms(struct request *req)
 	if (n < 2)
 		return EINVAL;
 	n--;
-	if (!req->conn->privileged && n > req->xd->quota.perm_nb)
-		return ENOSPC;
+	if ((rc = quota_check_nperms(req, n)) != 0)
+		return rc;
 	if ((perms = request_alloc(req, n * sizeof *perms)) == NULL)
 		return ENOMEM;
 	s = req->data + strlen(req->data) + 1;
@@ -399,17 +423,14 @@ op_set_perms(struct request *req)
 	if (path[0] == '@')
 		return op_set_special_perms(req, path, perms, n);
 
-	if ((rc = request_get(req, path, XS_PERM_WRITE, &node)) != 0)
+	/* Only the owner may, and not to give the node away. */
+	if ((rc = request_get(req, path, XS_PERM_WRITE | REQUEST_OWNER,
+	    &node)) != 0)
 		return rc;
-	if (!req->conn->privileged) {
-		/* Only the owner may, and not to give the node away. */
-		if (node.perms[0].domid != req->conn->domid &&
-		    (req->conn->target == UINT_MAX ||
-		    node.perms[0].domid != req->conn->target))
-			return EACCES;
-		if (perms[0].domid != node.perms[0].domid)
-			return EPERM;
-	}
+	if (!req->conn->privileged && perms[0].domid != node.perms[0].domid)
+		return EPERM;
+	if ((rc = quota_check_set_perms(req, &node, n)) != 0)
+		return rc;
 	if ((rc = store_set_perms(req->st, path, perms, n)) != 0)
 		return rc;
 	return request_ack(req);

@@ -1,20 +1,102 @@
 /*
- * quota.c - per-domain quotas: their settings from the command line,
- * GET_QUOTA and SET_QUOTA.
+ * quota.c - per-domain quotas: their settings (command line, GET_QUOTA,
+ * SET_QUOTA) and the checks of node requests.
  *
- * STUB: only the settings are real here; the quota requests and checks
- * are written separately.
+ * Quotas hold unprivileged domains only: dom0 and the priv domain have
+ * none, as in Xen's daemon. A domain is held to the daemon's quotas
+ * (-E, -S, -W, -t, -A, -M, -Q, -q, CONTROL "quota set", SET_QUOTA
+ * without a domid) unless SET_QUOTA gave it its own. A quota of 0 is no
+ * limit (docs/misc/xenstore.txt of later Xen).
+ *
+ * What each quota counts and answers, as probed on Xen's C xenstored
+ * 4.17 with an unprivileged guest (each fact is a test in
+ * tests/check_quota_guest.c):
+ *
+ *	nodes (-E)	the nodes a domain owns (perms[0]), its home
+ *			included. A write that creates k nodes (the node
+ *			and missing ancestors) fails with ENOSPC if
+ *			owned + k > quota, and creates none of them: with
+ *			-E 10 and only its home, a guest creates 9 nodes.
+ *			Nodes dom0 creates for a domain count for it but
+ *			are never refused.
+ *	node-size (-S)	Xen's size of a node record: 24 bytes of header,
+ *			8 per permission entry, the value, and the names of
+ *			the children each with its NUL. A write fails with
+ *			ENOSPC if the size of any node it writes would
+ *			reach the quota: the node, each ancestor it
+ *			creates, and the existing ancestor that gains a
+ *			child. With -S 2048, the 425th child of a directory
+ *			fails; with -S 200, a value of 167 bytes fits a
+ *			node with one permission entry and 168 does not.
+ *			SET_PERMS counts the new list the same way.
+ *	permissions (-A) more entries than this in SET_PERMS: ENOSPC,
+ *			checked before anything else of the request.
+ *	path-max (-M)	in dispatch.c (request_path): EINVAL.
+ *	watches (-W), transactions (-t): in watch.c and txn.c.
+ *	memory (-Q)	the bytes of the nodes a domain owns, as the store
+ *			counts them (store_owner_usage: values, 5 bytes
+ *			per permission entry, names). A write that would
+ *			bring them to the quota fails with ENOMEM; crossing
+ *			the soft quota (-q memory) is logged. Xen counts
+ *			its own record sizes, watches and queued replies,
+ *			and answers EIO to the write that hits its quota.
  */
 #include "config.h"
 
 #include <errno.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "xsdbd.h"
 
+/* Xen's record of a node: a header, then 8 bytes per permission entry. */
+#define QUOTA_NODE_HEAD		24
+#define QUOTA_NODE_PERM		8
+
+/* The store's count of a permission entry (store_owner_usage). */
+#define QUOTA_USAGE_PERM	5
+
+/* One quota as GET_QUOTA and SET_QUOTA name it. */
+struct quota_name {
+	const char	*name;
+	size_t		 off;	/* in struct quota */
+};
+
 static int	quota_number(const char *, unsigned int *);
+static bool	quota_node_too_big(const struct quota *, unsigned int,
+		    uint64_t, uint64_t);
+static uint64_t	quota_usage_bytes(uint32_t, unsigned int, size_t);
+static int	quota_memory(struct request *, const struct quota *,
+		    uint32_t, int64_t);
+static const struct quota_name *quota_lookup(const char *);
+static int	quota_domid(const char *, unsigned int *);
+static int	quota_domain(struct xsdbd *, unsigned int,
+		    const struct quota **);
+
+/*
+ * The quotas of GET_QUOTA and SET_QUOTA, in the order GET_QUOTA lists
+ * them: the names of docs/misc/xenstore.txt ("nodes", "watches",
+ * "transactions", "node-size", "permissions") and the others of Xen's
+ * daemon. "node-permissions" is read as "permissions", as later Xen
+ * names it.
+ */
+static const struct quota_name quota_names[] = {
+	{ "nodes", offsetof(struct quota, entry_nb) },
+	{ "watches", offsetof(struct quota, watch_nb) },
+	{ "outstanding", offsetof(struct quota, outstanding) },
+	{ "memory", offsetof(struct quota, memory) },
+	{ "soft-memory", offsetof(struct quota, memory_soft) },
+	{ "transactions", offsetof(struct quota, transactions) },
+	{ "transaction-nodes", offsetof(struct quota, txn_nodes) },
+	{ "permissions", offsetof(struct quota, perm_nb) },
+	{ "path-max", offsetof(struct quota, path_max) },
+	{ "node-size", offsetof(struct quota, entry_size) },
+	{ "node-permissions", offsetof(struct quota, perm_nb) },
+	{ NULL, 0 }
+};
+#define QUOTA_NLISTED	10	/* entries GET_QUOTA lists */
 
 /* The defaults of Xen's C xenstored 4.17. */
 void
@@ -100,28 +182,319 @@ quota_timeout_option(struct quota *q, const char *arg)
 	return EINVAL;
 }
 
-/* GET_QUOTA: not served by the stub. */
-int
-op_get_quota(struct request *req)
+/* The quotas the domain of a connection is held to. */
+const struct quota *
+quota_conn(const struct conn *c)
 {
-	return ENOSYS;
+	return domain_quota(c->xd, c->domid);
 }
 
-/* SET_QUOTA: not served by the stub. */
-int
-op_set_quota(struct request *req)
+/* True if no quota applies to the connection (dom0, the priv domain). */
+bool
+quota_exempt(const struct conn *c)
 {
-	return ENOSYS;
+	return c->privileged;
+}
+
+/*
+ * Would a node of nperms entries, vlen bytes of value and childbytes of
+ * child names reach the node-size quota, as Xen sizes its record?
+ */
+static bool
+quota_node_too_big(const struct quota *q, unsigned int nperms,
+    uint64_t vlen, uint64_t childbytes)
+{
+	uint64_t	size;
+
+	if (q->entry_size == 0)
+		return false;
+	size = QUOTA_NODE_HEAD + (uint64_t)nperms * QUOTA_NODE_PERM + vlen +
+	    childbytes;
+	return size >= q->entry_size;
+}
+
+/* What a node adds to its owner's usage bytes (store_owner_usage). */
+static uint64_t
+quota_usage_bytes(uint32_t vlen, unsigned int nperms, size_t namelen)
+{
+	return (uint64_t)vlen + (uint64_t)nperms * QUOTA_USAGE_PERM +
+	    namelen + 1;
+}
+
+/*
+ * Check the memory quota of the owner of a change of delta usage bytes:
+ * ENOMEM if it would bring the owner to the quota. Crossing the soft
+ * quota is logged. Privileged owners are not counted.
+ */
+static int
+quota_memory(struct request *req, const struct quota *q, uint32_t owner,
+    int64_t delta)
+{
+	struct xsdbd		*xd = req->xd;
+	struct store_usage	 u;
+	uint64_t		 after;
+	int			 rc;
+
+	if (delta <= 0 || owner == 0 || owner == xd->opt.priv_domid)
+		return 0;
+	if (q->memory == 0 && q->memory_soft == 0)
+		return 0;
+	if ((rc = store_owner_usage(req->st, owner, &u)) != 0)
+		return rc;
+	after = u.bytes + (uint64_t)delta;
+	if (q->memory != 0 && after >= q->memory)
+		return ENOMEM;
+	if (q->memory_soft != 0 && u.bytes < q->memory_soft &&
+	    after >= q->memory_soft)
+		log_warnx("domain %u exceeds its soft memory quota (%u "
+		    "bytes)", owner, q->memory_soft);
+	return 0;
 }
 
 /*
  * May the request write a value of vlen bytes at path (old is the node
- * there, or NULL)? Returns 0 or ENOSPC. Privileged connections have no
- * quota.
+ * there, or NULL if the write creates it)? Returns 0, ENOSPC (nodes,
+ * node size), ENOMEM (memory), or a store error.
  */
 int
 quota_check_write(struct request *req, const char *path,
     const struct store_node *old, uint32_t vlen)
 {
+	const struct quota	*q;
+	struct store_node	 anc;
+	struct store_usage	 u;
+	char			*parent, *up;
+	const char		*s;
+	size_t			 sz, len;
+	unsigned int		 created = 1, nperms;
+	uint64_t		 bytes = 0;
+	int			 rc;
+
+	if (quota_exempt(req->conn))
+		return 0;
+	q = quota_conn(req->conn);
+	if (old != NULL) {
+		if (quota_node_too_big(q, old->nperms, vlen, old->childbytes))
+			return ENOSPC;
+		return quota_memory(req, q, old->perms[0].domid,
+		    (int64_t)vlen - (int64_t)old->vlen);
+	}
+
+	/* A new node: find the nearest ancestor that exists. */
+	sz = strlen(path) + 1;
+	if ((parent = request_alloc(req, sz)) == NULL ||
+	    (up = request_alloc(req, sz)) == NULL)
+		return ENOMEM;
+	if (xs_path_parent(path, parent, sz) != 0)
+		return EINVAL;
+	while ((rc = store_get(req->st, parent, &anc)) == ENOENT) {
+		if (xs_path_parent(parent, up, sz) != 0)
+			return EIO;	/* the root always exists */
+		memcpy(parent, up, strlen(up) + 1);
+		created++;
+	}
+	if (rc != 0)
+		return rc;
+
+	/* Only anc's numbers are used below: they outlive store calls. */
+	if (q->entry_nb != 0) {
+		if ((rc = store_owner_usage(req->st, req->conn->domid,
+		    &u)) != 0)
+			return rc;
+		if (u.nodes + created > q->entry_nb)
+			return ENOSPC;
+	}
+
+	/*
+	 * The nodes created, "/n1/.../nk" after the ancestor, take its
+	 * permissions; each but nk holds one child. The ancestor gains n1.
+	 */
+	nperms = anc.nperms;
+	s = strcmp(parent, "/") == 0 ? path + 1 : path + strlen(parent) + 1;
+	if (quota_node_too_big(q, anc.nperms, anc.vlen,
+	    (uint64_t)anc.childbytes + strcspn(s, "/") + 1))
+		return ENOSPC;
+	for (;;) {
+		len = strcspn(s, "/");
+		if (s[len] == '\0') {
+			if (quota_node_too_big(q, nperms, vlen, 0))
+				return ENOSPC;
+			bytes += quota_usage_bytes(vlen, nperms, len);
+			break;
+		}
+		if (quota_node_too_big(q, nperms, 0,
+		    (uint64_t)strcspn(s + len + 1, "/") + 1))
+			return ENOSPC;
+		bytes += quota_usage_bytes(0, nperms, len);
+		s += len + 1;
+	}
+	return quota_memory(req, q, req->conn->domid, (int64_t)bytes);
+}
+
+/*
+ * May an unprivileged connection give a node n permission entries?
+ * ENOSPC over the permissions quota.
+ */
+int
+quota_check_nperms(struct request *req, unsigned int n)
+{
+	const struct quota	*q;
+
+	if (quota_exempt(req->conn))
+		return 0;
+	q = quota_conn(req->conn);
+	if (q->perm_nb != 0 && n > q->perm_nb)
+		return ENOSPC;
 	return 0;
+}
+
+/*
+ * May the request replace the permissions of node with n entries? The
+ * node's size grows or shrinks with them (ENOSPC), and so does its
+ * owner's memory (ENOMEM).
+ */
+int
+quota_check_set_perms(struct request *req, const struct store_node *node,
+    unsigned int n)
+{
+	const struct quota	*q;
+
+	if (quota_exempt(req->conn))
+		return 0;
+	q = quota_conn(req->conn);
+	if (quota_node_too_big(q, n, node->vlen, node->childbytes))
+		return ENOSPC;
+	return quota_memory(req, q, node->perms[0].domid,
+	    ((int64_t)n - (int64_t)node->nperms) * QUOTA_USAGE_PERM);
+}
+
+/* The entry of a quota name, or NULL. */
+static const struct quota_name *
+quota_lookup(const char *name)
+{
+	const struct quota_name	*qn;
+
+	for (qn = quota_names; qn->name != NULL; qn++) {
+		if (strcmp(qn->name, name) == 0)
+			return qn;
+	}
+	return NULL;
+}
+
+/*
+ * A domid of GET_QUOTA or SET_QUOTA, read as later Xen reads it: decimal,
+ * nothing after, at most 65535. Returns 0 or EINVAL.
+ */
+static int
+quota_domid(const char *s, unsigned int *domid)
+{
+	if (quota_number(s, domid) != 0 || *domid > 65535)
+		return EINVAL;
+	return 0;
+}
+
+/*
+ * The quotas of a domain for GET_QUOTA and SET_QUOTA. Returns 0, or
+ * ENOENT for a domain that neither the daemon nor Xen knows.
+ */
+static int
+quota_domain(struct xsdbd *xd, unsigned int domid, const struct quota **q)
+{
+	enum xen_domstate	st;
+
+	if (domid != 0 && domain_find(xd, domid) == NULL &&
+	    (xen_domain_state(xd, domid, &st) != 0 || st == XEN_DOM_GONE))
+		return ENOENT;
+	*q = domain_quota(xd, domid);
+	return 0;
+}
+
+/*
+ * GET_QUOTA "" lists the quota names, blank-separated; "name\0" gives
+ * the daemon's value, "domid\0name\0" a domain's. Unknown names are
+ * EINVAL, unknown domains ENOENT.
+ */
+int
+op_get_quota(struct request *req)
+{
+	const struct quota_name	*qn;
+	const struct quota	*q = &req->xd->quota;
+	const char		*name;
+	char			 buf[256];
+	unsigned int		 n, domid, i;
+	size_t			 len = 0;
+	int			 rc;
+
+	n = xs_wire_count_strings(req->data, req->len);
+	if (n > 2)
+		return EINVAL;
+	if (n == 0) {
+		for (i = 0; i < QUOTA_NLISTED; i++) {
+			len += (size_t)snprintf(buf + len, sizeof buf - len,
+			    "%s%s", i == 0 ? "" : " ", quota_names[i].name);
+		}
+		return request_reply_str(req, buf);
+	}
+	name = req->data;
+	if (n == 2) {
+		if ((rc = quota_domid(req->data, &domid)) != 0)
+			return rc;
+		if ((rc = quota_domain(req->xd, domid, &q)) != 0)
+			return rc;
+		name += strlen(name) + 1;
+	}
+	if ((qn = quota_lookup(name)) == NULL)
+		return EINVAL;
+	snprintf(buf, sizeof buf, "%u",
+	    *(const unsigned int *)((const char *)q + qn->off));
+	return request_reply_str(req, buf);
+}
+
+/*
+ * SET_QUOTA "name\0value\0" sets the daemon's quota, the default of every
+ * domain without quotas of its own; "domid\0name\0value\0" gives the
+ * domain its own, starting from the daemon's. The value is decimal; 0 is
+ * no limit. Domains already over a lowered quota keep what they have and
+ * cannot take more.
+ */
+int
+op_set_quota(struct request *req)
+{
+	const struct quota_name	*qn;
+	const struct quota	*cur;
+	struct quota		 nq;
+	const char		*name, *value;
+	unsigned int		 n, domid = 0, v;
+	int			 rc;
+
+	n = xs_wire_count_strings(req->data, req->len);
+	if (n != 2 && n != 3)
+		return EINVAL;
+	name = req->data;
+	if (n == 3) {
+		if ((rc = quota_domid(req->data, &domid)) != 0)
+			return rc;
+		name += strlen(name) + 1;
+	}
+	value = name + strlen(name) + 1;
+	if ((qn = quota_lookup(name)) == NULL ||
+	    quota_number(value, &v) != 0)
+		return EINVAL;
+	if (qn->off == offsetof(struct quota, path_max) &&
+	    (v == 0 || v > XS_REL_PATH_MAX))
+		v = XS_REL_PATH_MAX;	/* the protocol's limit holds */
+
+	if (n == 2) {
+		*(unsigned int *)((char *)&req->xd->quota + qn->off) = v;
+		log_info("quota %s set to %u", qn->name, v);
+		return request_ack(req);
+	}
+	if ((rc = quota_domain(req->xd, domid, &cur)) != 0)
+		return rc;
+	nq = *cur;
+	*(unsigned int *)((char *)&nq + qn->off) = v;
+	if ((rc = domain_set_quota(req->xd, req->st, domid, &nq)) != 0)
+		return rc;
+	log_info("quota %s of domain %u set to %u", qn->name, domid, v);
+	return request_ack(req);
 }

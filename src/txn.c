@@ -146,7 +146,8 @@ op_transaction_start(struct request *req)
 
 	if (req->txn != NULL)
 		return EBUSY;
-	if (!c->privileged && c->ntxns > req->xd->quota.transactions)
+	if (!quota_exempt(c) && quota_conn(c)->transactions != 0 &&
+	    c->ntxns > quota_conn(c)->transactions)
 		return ENOSPC;
 	if (c->privileged && c->ntxns >= TXN_MAX_PRIV)
 		return ENOSPC;

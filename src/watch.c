@@ -553,7 +553,8 @@ op_watch(struct request *req)
 		prefix = (unsigned int)(strlen(path) - strlen(arg));
 	if (watch_find(wi, c, path, token) != NULL)
 		return EEXIST;
-	if (!c->privileged && c->nwatches > req->xd->quota.watch_nb)
+	if (!quota_exempt(c) && quota_conn(c)->watch_nb != 0 &&
+	    c->nwatches > quota_conn(c)->watch_nb)
 		return E2BIG;
 	if ((rc = watch_add(wi, c, path, token, depth, prefix, &w)) != 0)
 		return rc;

@@ -416,9 +416,13 @@ void		 conn_sock_close_listener(struct xsdbd *);
  * queue an event after it (WATCH); request_alloc gives scratch memory
  * freed with the request; request_path canonicalizes a path of the
  * request (EINVAL); request_get reads a node the connection may access
- * (ENOENT, or EACCES where Xen hides a node's existence); request_can is
- * the one permission check of the daemon.
+ * (ENOENT, or EACCES where Xen hides a node's existence); request_access
+ * gives the rights of a connection to a permission list, request_can
+ * checks them for a node: the one permission check of the daemon.
  */
+#define REQUEST_OWNER	0x4	/* with XS_PERM_READ, XS_PERM_WRITE: the
+				   caller counts as the owner */
+
 const struct dispatch_entry *dispatch_entry(uint32_t type);
 void		 dispatch(struct conn *, const struct xs_header *,
 		     const char *payload);
@@ -432,6 +436,8 @@ void		*request_alloc(struct request *, size_t);
 const char	*request_onearg(const struct request *);
 int		 request_path(struct request *, const char *path, int flags,
 		     char **out);
+unsigned int	 request_access(const struct conn *,
+		     const struct xs_perm *, unsigned int n);
 bool		 request_can(const struct request *,
 		     const struct store_node *, unsigned int want);
 int		 request_get(struct request *, const char *path,
@@ -571,12 +577,29 @@ int		 op_release(struct request *);
 int		 op_resume(struct request *);
 int		 op_set_target(struct request *);
 
-/* quota.c */
+/*
+ * quota.c
+ *
+ * quota_conn gives the quotas a connection's domain is held to (its own,
+ * set by SET_QUOTA, else the daemon's); quota_exempt is true for the
+ * connections no quota applies to (dom0, the priv domain). A quota of 0
+ * is no limit. The checks answer as Xen's C xenstored 4.17: ENOSPC for
+ * nodes, node size and permissions, ENOMEM for memory. quota_check_write
+ * is called before a WRITE or MKDIR changes or creates the node at path
+ * (old: the node there, or NULL); quota_check_nperms before SET_PERMS
+ * parses its n entries, quota_check_set_perms before it replaces the
+ * list of node.
+ */
 void		 quota_defaults(struct quota *);
 int		 quota_option(struct quota *, const char *arg, bool soft);
 int		 quota_timeout_option(struct quota *, const char *arg);
+const struct quota *quota_conn(const struct conn *);
+bool		 quota_exempt(const struct conn *);
 int		 quota_check_write(struct request *, const char *path,
 		     const struct store_node *old, uint32_t vlen);
+int		 quota_check_nperms(struct request *, unsigned int n);
+int		 quota_check_set_perms(struct request *,
+		     const struct store_node *node, unsigned int n);
 int		 op_get_quota(struct request *);
 int		 op_set_quota(struct request *);
 
