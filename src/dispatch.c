@@ -91,7 +91,7 @@ static const struct dispatch_entry dispatch_table[XS_TYPE_COUNT] = {
 	[XS_RESET_WATCHES] = { "RESET_WATCHES", op_reset_watches, 0 },
 	[XS_DIRECTORY_PART] = { "DIRECTORY_PART", op_directory_part,
 	    DISPATCH_REDO },
-	[XS_GET_FEATURE] = { "GET_FEATURE", op_get_feature, DISPATCH_PRIV },
+	[XS_GET_FEATURE] = { "GET_FEATURE", op_get_feature, 0 },
 	[XS_SET_FEATURE] = { "SET_FEATURE", op_set_feature,
 	    DISPATCH_PRIV | DISPATCH_WRITES | DISPATCH_GLOBAL },
 	[XS_GET_QUOTA] = { "GET_QUOTA", op_get_quota, DISPATCH_PRIV },
