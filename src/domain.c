@@ -158,6 +158,8 @@ static int	 domain_walk(struct xsdbd *, struct store_txn *,
 		    uint64_t *);
 static int	 domain_orphans(struct xsdbd *, struct store_txn *,
 		    unsigned int, store_observer_fn *, void *);
+static int	 domain_special_forget(struct xsdbd *, struct store_txn *,
+		    unsigned int);
 static int	 domain_drop_store(struct xsdbd *, struct store_txn *,
 		    struct domain *, store_observer_fn *, void *);
 static void	 domain_drop_conn(struct xsdbd *, struct domain *);
@@ -652,8 +654,49 @@ domain_orphans(struct xsdbd *xd, struct store_txn *t, unsigned int domid,
 }
 
 /*
- * The store's part of a domain going away, in t: its nodes, its persisted
- * watches and its record.
+ * Take a domain that goes away out of the permissions of the special
+ * paths (Xen's remove_domid_from_perm), so that a later domain with its
+ * domid does not inherit them: its entries go, and if it owned the list
+ * the privileged domain does now.
+ */
+static int
+domain_special_forget(struct xsdbd *xd, struct store_txn *t,
+    unsigned int domid)
+{
+	static const char	*paths[] = { "@introduceDomain",
+				    "@releaseDomain" };
+	struct xs_perm		 p[XS_PERMS_MAX];
+	unsigned int		 n, i, j;
+	size_t			 k;
+	bool			 changed;
+	int			 rc;
+
+	for (k = 0; k < sizeof paths / sizeof paths[0]; k++) {
+		if ((rc = op_special_perms(xd, t, paths[k], p, XS_PERMS_MAX,
+		    &n)) != 0)
+			return rc;
+		changed = false;
+		if (p[0].domid == domid) {
+			p[0].domid = xd->opt.priv_domid;
+			changed = true;
+		}
+		for (i = j = 1; i < n; i++) {
+			if (p[i].domid == domid) {
+				changed = true;
+				continue;
+			}
+			p[j++] = p[i];
+		}
+		if (changed &&
+		    (rc = op_special_perms_put(t, paths[k], p, j)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+/*
+ * The store's part of a domain going away, in t: its nodes, its rights
+ * on the special paths, its persisted watches and its record.
  */
 static int
 domain_drop_store(struct xsdbd *xd, struct store_txn *t, struct domain *d,
@@ -662,6 +705,8 @@ domain_drop_store(struct xsdbd *xd, struct store_txn *t, struct domain *d,
 	int	rc;
 
 	if ((rc = domain_orphans(xd, t, d->domid, obs, arg)) != 0)
+		return rc;
+	if ((rc = domain_special_forget(xd, t, d->domid)) != 0)
 		return rc;
 	if ((rc = watch_forget_domain(xd, t, d->domid)) != 0)
 		return rc;

@@ -364,6 +364,23 @@ op_special_perms(struct xsdbd *xd, struct store_txn *t, const char *path,
 }
 
 /*
+ * Replace the permissions of a special path outside a request (domain.c:
+ * a domain that goes away loses its entries). Returns 0, ENOENT for a
+ * path that is not special, or a store error.
+ */
+int
+op_special_perms_put(struct store_txn *t, const char *path,
+    const struct xs_perm *perms, unsigned int n)
+{
+	char	name[64];
+
+	if (!op_special_known(path) || n == 0)
+		return ENOENT;
+	snprintf(name, sizeof name, "%s%s", OP_SPECIAL_META, path);
+	return store_meta_put(t, name, perms, n * sizeof *perms);
+}
+
+/*
  * SET_PERMS on a special path: keep the list in the store's meta. The
  * caller must own the path's current list; the reference answers ENOENT
  * when it does not, as for a name that is not special.

@@ -480,6 +480,8 @@ int		 op_set_perms(struct request *);
 int		 op_special_perms(struct xsdbd *, struct store_txn *,
 		     const char *path, struct xs_perm *perms,
 		     unsigned int max, unsigned int *n);
+int		 op_special_perms_put(struct store_txn *, const char *path,
+		     const struct xs_perm *perms, unsigned int n);
 
 /* txn.c */
 int		 txn_init(struct xsdbd *);
