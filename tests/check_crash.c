@@ -575,9 +575,9 @@ crash_write_phase(struct crash *cr, uint64_t delay_us)
 	struct epoll_event	 ev, evs[CRASH_WRITERS];
 	struct crash_slot	*s;
 	struct xb_conn		*c;
-	uint64_t		 end, now;
+	uint64_t		 end, now, acks0;
 	unsigned int		 i;
-	int			 err, n, k, ms;
+	int			 err, n, k, ms, started = 0;
 
 	cr->epfd = epoll_create1(EPOLL_CLOEXEC);
 	ck_assert_int_ne(cr->epfd, -1);
@@ -600,8 +600,19 @@ crash_write_phase(struct crash *cr, uint64_t delay_us)
 	for (i = 0; i < CRASH_WRITERS; i++)
 		ck_assert_int_eq(crash_flush(cr, cr->conns[i]), 0);
 
-	end = xb_now_ns() + delay_us * 1000;
+	/*
+	 * The delay counts from the first acknowledged write, so that even
+	 * a slow (sanitizer) build is killed while writing, not before.
+	 * A zero delay kills at once, right after the start.
+	 */
+	acks0 = cr->acks;
+	now = xb_now_ns();
+	end = delay_us == 0 ? now : now + CRASH_CALL_MS * 1000000ULL;
 	while ((now = xb_now_ns()) < end) {
+		if (delay_us > 0 && started == 0 && cr->acks > acks0) {
+			started = 1;
+			end = now + delay_us * 1000;
+		}
 		ms = (int)((end - now + 999999) / 1000000);
 		n = epoll_wait(cr->epfd, evs, CRASH_WRITERS, ms);
 		if (n == -1 && errno == EINTR)
@@ -618,6 +629,8 @@ crash_write_phase(struct crash *cr, uint64_t delay_us)
 			    "%s)", c->id, strerror(err), cr->log);
 		}
 	}
+	ck_assert_msg(delay_us == 0 || started, "no write acknowledged "
+	    "within %d ms", CRASH_CALL_MS);
 }
 
 /*
