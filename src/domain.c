@@ -970,22 +970,22 @@ op_is_domain_introduced(struct request *req)
 }
 
 /*
- * The entry of a domain for SET_FEATURE and the like: the table's, or a
- * new one (*made) if Xen knows the domain. Returns 0, ENOENT or ENOMEM.
+ * The entry of a domain for SET_FEATURE: the table's, or a new one
+ * (*made) if Xen knows the domain; NULL for dom0, which is introduced for
+ * good. Returns 0, ENOENT or ENOMEM.
  */
 static int
 domain_find_or_make(struct request *req, unsigned int domid,
     struct domain **out, bool *made)
 {
 	*made = false;
+	*out = NULL;
+	if (domid == 0 || domid == req->xd->opt.master_domid)
+		return 0;	/* dom0: introduced for good */
 	if ((*out = domain_find(req->xd, domid)) != NULL)
 		return 0;
 	if (!domain_exists(req->xd, domid))
 		return ENOENT;
-	if (domid == 0 || domid == req->xd->opt.master_domid) {
-		*out = NULL;	/* dom0: served already, not in the table */
-		return 0;
-	}
 	if ((*out = domain_new(req->xd, domid)) == NULL)
 		return ENOMEM;
 	*made = true;
