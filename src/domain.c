@@ -117,7 +117,12 @@ static const size_t domain_quota_fields[] = {
 	offsetof(struct quota, outstanding),
 	offsetof(struct quota, watch_event_timeout),
 };
-#define DOMAIN_NQUOTA	(sizeof domain_quota_fields / sizeof *domain_quota_fields)
+#define DOMAIN_NQUOTA \
+	(sizeof domain_quota_fields / sizeof *domain_quota_fields)
+
+/* A field added to struct quota must be added above too. */
+_Static_assert(sizeof(struct quota) == DOMAIN_NQUOTA * sizeof(unsigned int),
+    "domain_quota_fields does not list every field of struct quota");
 
 /* The daemon's domains (xd->domains). */
 struct domain_table {
@@ -132,12 +137,11 @@ struct domain_changes {
 	bool		 failed;	/* out of memory: events lost */
 };
 
-/* A node found by the walk for orphans. */
+/* The walk for the nodes of a domain that goes away. */
 struct domain_walk {
 	struct buf	 stack;		/* paths to visit, NUL-terminated */
 	struct buf	 kids;		/* children of the node being visited */
-	const char	*parent;
-	int		 err;
+	const char	*parent;	/* that node */
 };
 
 static struct domain_table *domain_table(struct xsdbd *);
@@ -175,6 +179,7 @@ static int	 domain_reintroduce(struct request *, struct domain *,
 		    uint64_t, uint32_t);
 static int	 domain_find_or_make(struct request *, unsigned int,
 		    struct domain **, bool *);
+static int	 domain_onearg(struct request *, struct domain **);
 
 /* The table, made on first use (NULL if out of memory). */
 static struct domain_table *
