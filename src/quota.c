@@ -263,6 +263,7 @@ quota_check_write(struct request *req, const char *path,
 	const struct quota	*q;
 	struct store_node	 anc;
 	struct store_usage	 u;
+	struct store_txn	*view;
 	char			*parent, *up;
 	const char		*s;
 	size_t			 sz, len;
@@ -296,12 +297,22 @@ quota_check_write(struct request *req, const char *path,
 	if (rc != 0)
 		return rc;
 
-	/* Only anc's numbers are used below: they outlive store calls. */
+	/*
+	 * Only anc's numbers are used below: they outlive store calls.
+	 * Inside a transaction, as in Xen, only a domain at its quota
+	 * already is refused here; the end of the transaction checks the
+	 * rest (quota_txn_apply).
+	 */
 	if (q->entry_nb != 0) {
-		if ((rc = store_owner_usage(req->st, req->conn->domid,
-		    &u)) != 0)
+		if (req->txn == NULL)
+			rc = store_owner_usage(req->st, req->conn->domid, &u);
+		else if ((rc = group_read_txn(req->xd, &view)) == 0)
+			rc = store_owner_usage(view, req->conn->domid, &u);
+		if (rc != 0)
 			return rc;
-		if (u.nodes + created > q->entry_nb)
+		if (req->txn == NULL && u.nodes + created > q->entry_nb)
+			return ENOSPC;
+		if (req->txn != NULL && u.nodes >= q->entry_nb)
 			return ENOSPC;
 	}
 
@@ -329,6 +340,36 @@ quota_check_write(struct request *req, const char *path,
 		s += len + 1;
 	}
 	return quota_memory(req, q, req->conn->domid, (int64_t)bytes);
+}
+
+/*
+ * Apply the transaction xs of the request (TRANSACTION_END "T") to w, as
+ * store_txn_apply does, then hold the domain to its node quota as Xen
+ * does at the end of a transaction: if the transaction created nodes
+ * and the domain now owns as many as its quota or more, ENOSPC (the
+ * caller drops w's changes). Note the limit is reached one node earlier
+ * than outside a transaction, as with Xen.
+ */
+int
+quota_txn_apply(struct request *req, struct store_txn *xs,
+    struct store_txn *w)
+{
+	const struct quota	*q;
+	struct store_usage	 before, after;
+	int			 rc;
+
+	if (quota_exempt(req->conn) ||
+	    (q = quota_conn(req->conn))->entry_nb == 0)
+		return store_txn_apply(xs, w);
+	if ((rc = store_owner_usage(w, req->conn->domid, &before)) != 0)
+		return rc;
+	if ((rc = store_txn_apply(xs, w)) != 0)
+		return rc;
+	if ((rc = store_owner_usage(w, req->conn->domid, &after)) != 0)
+		return rc;
+	if (after.nodes > before.nodes && after.nodes >= q->entry_nb)
+		return ENOSPC;
+	return 0;
 }
 
 /*

@@ -230,7 +230,7 @@ op_transaction_end(struct request *req)
 	req->in_group = true;
 	rc = group_write_begin(xd, &w);
 	if (rc == 0)
-		rc = store_txn_apply(t->st, w);
+		rc = quota_txn_apply(req, t->st, w);
 	rc = group_write_end(xd, rc);
 	if (rc == ENOSPC && !xd->group.redoing) {
 		/* Let the store grow its map, then try once more. */
@@ -238,7 +238,7 @@ op_transaction_end(struct request *req)
 		req->chg_begin = xd->group.nchg;
 		rc = group_write_begin(xd, &w);
 		if (rc == 0)
-			rc = store_txn_apply(t->st, w);
+			rc = quota_txn_apply(req, t->st, w);
 		rc = group_write_end(xd, rc);
 	}
 	if (rc != 0)

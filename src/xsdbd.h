@@ -588,9 +588,10 @@ int		 op_set_target(struct request *);
  * is no limit. The checks answer as Xen's C xenstored 4.17: ENOSPC for
  * nodes, node size and permissions, ENOMEM for memory. quota_check_write
  * is called before a WRITE or MKDIR changes or creates the node at path
- * (old: the node there, or NULL); quota_check_nperms before SET_PERMS
- * parses its n entries, quota_check_set_perms before it replaces the
- * list of node.
+ * (old: the node there, or NULL); quota_txn_apply applies a transaction
+ * at its end (store_txn_apply) and holds its domain to the node quota;
+ * quota_check_nperms runs before SET_PERMS parses its n entries,
+ * quota_check_set_perms before it replaces the list of node.
  */
 void		 quota_defaults(struct quota *);
 int		 quota_option(struct quota *, const char *arg, bool soft);
@@ -599,6 +600,8 @@ const struct quota *quota_conn(const struct conn *);
 bool		 quota_exempt(const struct conn *);
 int		 quota_check_write(struct request *, const char *path,
 		     const struct store_node *old, uint32_t vlen);
+int		 quota_txn_apply(struct request *, struct store_txn *xs,
+		     struct store_txn *w);
 int		 quota_check_nperms(struct request *, unsigned int n);
 int		 quota_check_set_perms(struct request *,
 		     const struct store_node *node, unsigned int n);
