@@ -25,9 +25,10 @@
  *			ENOSPC if the size of any node it writes would
  *			reach the quota: the node, each ancestor it
  *			creates, and the existing ancestor that gains a
- *			child. With -S 2048, the 425th child of a directory
- *			fails; with -S 200, a value of 167 bytes fits a
- *			node with one permission entry and 168 does not.
+ *			child. With -S 2048 a directory of one entry takes
+ *			the children "n0" to "n424" and refuses "n425";
+ *			with -S 200, a value of 167 bytes fits a node of
+ *			one permission entry and 168 does not.
  *			SET_PERMS counts the new list the same way.
  *	permissions (-A) more entries than this in SET_PERMS: ENOSPC,
  *			checked before anything else of the request.
@@ -40,6 +41,15 @@
  *			the soft quota (-q memory) is logged. Xen counts
  *			its own record sizes, watches and queued replies,
  *			and answers EIO to the write that hits its quota.
+ *	nodes in a transaction: a write that creates is refused only if the
+ *			domain is at its quota already; TRANSACTION_END
+ *			refuses (ENOSPC) a transaction that created nodes
+ *			and leaves the domain at its quota or over it.
+ *
+ * Kept, shown and settable but not enforced here: transaction-nodes (the
+ * store does not tell how many nodes a transaction touched) and
+ * outstanding (the connection layer bounds a domain's queued replies in
+ * bytes, --out-max, rather than in requests).
  */
 #include "config.h"
 
@@ -68,8 +78,7 @@ static int	quota_number(const char *, unsigned int *);
 static bool	quota_node_too_big(const struct quota *, unsigned int,
 		    uint64_t, uint64_t);
 static uint64_t	quota_usage_bytes(uint32_t, unsigned int, size_t);
-static int	quota_memory(struct request *, const struct quota *,
-		    uint32_t, int64_t);
+static int	quota_memory(struct request *, uint32_t, int64_t);
 static const struct quota_name *quota_lookup(const char *);
 static int	quota_domid(const char *, unsigned int *);
 static int	quota_domain(struct xsdbd *, unsigned int,
@@ -222,21 +231,23 @@ quota_usage_bytes(uint32_t vlen, unsigned int nperms, size_t namelen)
 }
 
 /*
- * Check the memory quota of the owner of a change of delta usage bytes:
- * ENOMEM if it would bring the owner to the quota. Crossing the soft
- * quota is logged. Privileged owners are not counted.
+ * Check the memory quota of the owner of a change of delta usage bytes,
+ * by the owner's quotas: ENOMEM if it would bring the owner to its
+ * quota. Crossing the soft quota is logged. Privileged owners are not
+ * counted.
  */
 static int
-quota_memory(struct request *req, const struct quota *q, uint32_t owner,
-    int64_t delta)
+quota_memory(struct request *req, uint32_t owner, int64_t delta)
 {
 	struct xsdbd		*xd = req->xd;
+	const struct quota	*q;
 	struct store_usage	 u;
 	uint64_t		 after;
 	int			 rc;
 
 	if (delta <= 0 || owner == 0 || owner == xd->opt.priv_domid)
 		return 0;
+	q = domain_quota(xd, owner);
 	if (q->memory == 0 && q->memory_soft == 0)
 		return 0;
 	if ((rc = store_owner_usage(req->st, owner, &u)) != 0)
@@ -277,7 +288,7 @@ quota_check_write(struct request *req, const char *path,
 	if (old != NULL) {
 		if (quota_node_too_big(q, old->nperms, vlen, old->childbytes))
 			return ENOSPC;
-		return quota_memory(req, q, old->perms[0].domid,
+		return quota_memory(req, old->perms[0].domid,
 		    (int64_t)vlen - (int64_t)old->vlen);
 	}
 
@@ -339,7 +350,7 @@ quota_check_write(struct request *req, const char *path,
 		bytes += quota_usage_bytes(0, nperms, len);
 		s += len + 1;
 	}
-	return quota_memory(req, q, req->conn->domid, (int64_t)bytes);
+	return quota_memory(req, req->conn->domid, (int64_t)bytes);
 }
 
 /*
@@ -405,7 +416,7 @@ quota_check_set_perms(struct request *req, const struct store_node *node,
 	q = quota_conn(req->conn);
 	if (quota_node_too_big(q, n, node->vlen, node->childbytes))
 		return ENOSPC;
-	return quota_memory(req, q, node->perms[0].domid,
+	return quota_memory(req, node->perms[0].domid,
 	    ((int64_t)n - (int64_t)node->nperms) * QUOTA_USAGE_PERM);
 }
 
