@@ -710,19 +710,17 @@ watch_seq_cmp(const void *a, const void *b)
 	return wa->seq > wb->seq;
 }
 
-/* True if the connection may read a node with these permissions. */
+/*
+ * True if the connection may read a node with these permissions, by the
+ * daemon's one rule (dispatch.c's request_access).
+ */
 static bool
 watch_can_read(const struct conn *c, const struct xs_perm *p,
     unsigned int n)
 {
-	unsigned int	acc;
-
 	if (n == 0)
 		return false;
-	acc = xs_perm_access(p, n, c->domid);
-	if (c->target != UINT_MAX)
-		acc |= xs_perm_access(p, n, c->target);
-	return (acc & XS_PERM_READ) != 0;
+	return (request_access(c, p, n) & XS_PERM_READ) != 0;
 }
 
 /*
