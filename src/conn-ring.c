@@ -11,12 +11,16 @@
  *
  * A ring is served when its event fires and, while it has bytes the
  * connection wants, once per loop turn after that (a zero timer, which
- * libevent runs after the turn's other events): a guest that keeps its
- * queue full gets at most one ring of input (1024 bytes) per turn and
- * conn.c handles at most XSDBD_REQ_PER_TURN of its requests per turn, so
- * it cannot starve other guests or socket clients. A guest that never
- * consumes its replies stops being read once conn.c holds enough output
- * for it; what it may cost is bounded by conn.c's --out-max.
+ * libevent runs after the turn's other events). It is served at most once
+ * per turn: an event that comes again in the same turn (a guest that
+ * notifies as fast as it can) is put off to the next. So a guest that
+ * keeps its queue full gets at most one ring of input (1024 bytes) and
+ * CONN_RING_WRITE_TURN bytes of output per turn, and conn.c handles at
+ * most XSDBD_REQ_PER_TURN of its requests per turn: it cannot starve
+ * other guests or socket clients, whose requests are answered at the end
+ * of the turn they arrive in. A guest that never consumes its replies
+ * stops being read once conn.c holds enough output for it; what it may
+ * cost is bounded by conn.c's --out-max.
  *
  * Protocol violations end the service of the ring, not the connection
  * (Xen's "ignored" connection): the error field gets
@@ -46,6 +50,9 @@
 
 #include "xsdbd.h"
 
+/* Bytes written to one ring per loop turn, at most. */
+#define CONN_RING_WRITE_TURN	(2 * XS_RING_SIZE)
+
 /* The transport state of one ring connection. */
 struct conn_ring {
 	struct conn		*conn;
@@ -56,6 +63,9 @@ struct conn_ring {
 	struct xs_frame		 frame;	/* message boundaries of req */
 	bool			 broken; /* error set: not served */
 	unsigned int		 drop_msgs; /* replies of before a reset */
+	uint64_t		 turn;	/* the turn counted below */
+	bool			 served; /* in that turn */
+	size_t			 written; /* in that turn */
 };
 
 /* Ring connections by local port. */
@@ -77,6 +87,7 @@ static void	conn_ring_drop(struct conn *);
 static void	conn_ring_violation(struct conn *, uint32_t, const char *);
 static size_t	conn_ring_skip(struct conn_ring *, const char *, size_t);
 static struct conn_ring_table *conn_ring_table(struct xsdbd *);
+static void	conn_ring_turn(struct conn_ring *);
 
 static const struct conn_ops conn_ring_ops = {
 	.name = "ring",
@@ -147,13 +158,32 @@ conn_ring_skip(struct conn_ring *cr, const char *buf, size_t len)
 	return off;
 }
 
-/* Put output in the guest's rsp queue: 0 and *done (0: full). */
+/* Start counting a new loop turn. */
+static void
+conn_ring_turn(struct conn_ring *cr)
+{
+	if (cr->turn != cr->conn->xd->turns) {
+		cr->turn = cr->conn->xd->turns;
+		cr->served = false;
+		cr->written = 0;
+	}
+}
+
+/*
+ * Put output in the guest's rsp queue: 0 and *done (0: full, or this
+ * turn's share written).
+ */
 static int
 conn_ring_write(struct conn *c, const void *buf, size_t len, size_t *done)
 {
 	struct conn_ring	*cr = c->priv;
 
 	*done = 0;
+	conn_ring_turn(cr);
+	if (cr->written >= CONN_RING_WRITE_TURN)
+		return 0;
+	if (len > CONN_RING_WRITE_TURN - cr->written)
+		len = CONN_RING_WRITE_TURN - cr->written;
 	if (cr->broken) {
 		/* Nothing goes to a ring that is not served. */
 		buf_reset(&c->out);
@@ -167,6 +197,7 @@ conn_ring_write(struct conn *c, const void *buf, size_t len, size_t *done)
 		*done = 0;
 		return 0;
 	}
+	cr->written += *done;
 	if (*done > 0)
 		xen_notify(c->xd, cr->port);
 	return 0;
@@ -237,7 +268,10 @@ conn_ring_kick_cb(evutil_socket_t fd, short events, void *arg)
 	conn_ring_serve(cr->conn);
 }
 
-/* Serve a ring: a reconnect request first, then input, then output. */
+/*
+ * Serve a ring, once per turn: a reconnect request first, then input,
+ * then output.
+ */
 static void
 conn_ring_serve(struct conn *c)
 {
@@ -245,6 +279,12 @@ conn_ring_serve(struct conn *c)
 
 	if (c->flags & CONN_DEAD)
 		return;
+	conn_ring_turn(cr);
+	if (cr->served) {
+		conn_ring_kick(cr);
+		return;
+	}
+	cr->served = true;
 	if (xs_ring_load(&cr->page->connection) == XS_RING_RECONNECT) {
 		log_debug("domain %u asks to reconnect its ring", cr->domid);
 		conn_ring_reset(c);

@@ -1,0 +1,659 @@
+/*
+ * check_ring_daemon.c - guest rings against the real xsdbd on a simulated
+ * Xen (--xen=sim:DIR): guests of sim-guest.c speak over real ring pages
+ * with real notifications.
+ *
+ * What the ring code must do: wrap around the end of the buffer and of the
+ * 32-bit indices, take messages split anywhere (one byte per notification
+ * included), answer pipelined requests in order, serve many guests at
+ * once, reset a ring on request, and on each protocol violation set the
+ * error field, stop serving that ring and only that one. A flooding guest
+ * may delay another by a bounded number of replies, counted, not timed;
+ * a guest that never reads its replies stops being read and loses nothing.
+ *
+ * Waiting is on notifications, never on time. "The daemon did nothing
+ * more with this ring" is checked after a round trip of dom0 over the
+ * socket sent afterwards: the daemon had the guest's event before dom0's
+ * request, and answers dom0 at the end of the turn that handled both.
+ */
+#include "config.h"
+
+#include <check.h>
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "daemon-fixture.h"
+#include "sim-guest.h"
+
+#define WAIT_MS		10000
+#define PORT		7
+
+static struct fixture	 fx;
+static char		 simdir[128];
+static char		 xenarg[160];
+static int		 fd;
+
+static void	 setup(void);
+static void	 teardown(void);
+static struct sim_guest *guest(unsigned int);
+static void	 dom0_sync(void);
+static void	 guest_ok(struct sim_guest *);
+static size_t	 msg(char *, uint32_t, uint32_t, const char *, const char *);
+static void	 put_all(struct sim_guest *, const void *, size_t);
+static void	 wait_two(struct sim_guest *, struct sim_guest *);
+
+/* A daemon on a simulated Xen in a directory of its own. */
+static void
+setup(void)
+{
+	const char	*extra[3];
+
+	ck_assert_int_eq(sim_dir_make(simdir, sizeof simdir), 0);
+	snprintf(xenarg, sizeof xenarg, "--xen=sim:%s", simdir);
+	extra[0] = xenarg;
+	extra[1] = "--out-max=1M";
+	extra[2] = NULL;
+	fixture_init(&fx);
+	fixture_up(&fx, extra);
+	fd = fixture_connect(&fx);
+}
+
+/* Stop the daemon (a sanitizer report fails the test), clean up. */
+static void
+teardown(void)
+{
+	close(fd);
+	fixture_fini(&fx);
+	sim_dir_remove(simdir);
+}
+
+/* A fresh guest with its home, introduced by dom0. */
+static struct sim_guest *
+guest(unsigned int domid)
+{
+	struct sim_guest	*g;
+
+	ck_assert_int_eq(sim_guest_new(simdir, domid, PORT, true, &g), 0);
+	ck_assert_int_eq(sim_home_make(fx.sock, domid), 0);
+	ck_assert_int_eq(sim_guest_introduce(g, fx.sock), 0);
+	return g;
+}
+
+/* A dom0 round trip: the daemon has handled every event raised before. */
+static void
+dom0_sync(void)
+{
+	uint32_t	rt, rl;
+
+	fixture_req(fd, XS_GET_DOMAIN_PATH, 0, "0", 2, &rt, &rl);
+	ck_assert_uint_eq(rt, XS_GET_DOMAIN_PATH);
+}
+
+/* The guest is served: a write and a read of its own node. */
+static void
+guest_ok(struct sim_guest *g)
+{
+	char	v[64], want[32];
+
+	snprintf(want, sizeof want, "v%u", g->domid);
+	ck_assert_int_eq(sim_guest_write_node(g, 0, "ok", want), 0);
+	ck_assert_int_eq(sim_guest_read_node(g, 0, "ok", v, sizeof v), 0);
+	ck_assert_str_eq(v, want);
+	ck_assert_uint_eq(sim_guest_error(g), 0);
+}
+
+/* A message "a\0b" (b raw, for WRITE) or "a\0" into out; its length. */
+static size_t
+msg(char *out, uint32_t type, uint32_t req_id, const char *a, const char *b)
+{
+	char	p[XS_PAYLOAD_MAX];
+	size_t	la = strlen(a) + 1, lb = b != NULL ? strlen(b) : 0;
+
+	memcpy(p, a, la);
+	if (b != NULL)
+		memcpy(p + la, b, lb);
+	return xs_wire_build(out, type, req_id, 0, p, (uint32_t)(la + lb));
+}
+
+/* Put bytes in the request ring, waiting for room. */
+static void
+put_all(struct sim_guest *g, const void *buf, size_t len)
+{
+	ck_assert_int_eq(sim_guest_write(g, buf, len, WAIT_MS), 0);
+}
+
+/* Wait until either guest is notified, and take the notifications. */
+static void
+wait_two(struct sim_guest *a, struct sim_guest *b)
+{
+	struct pollfd	pfd[2] = { { a->evfd, POLLIN, 0 },
+			    { b->evfd, POLLIN, 0 } };
+
+	ck_assert_int_eq(poll(pfd, 2, WAIT_MS) > 0, 1);
+	(void)sim_guest_wait(a, 0);
+	(void)sim_guest_wait(b, 0);
+}
+
+/* Introduced: features offered, own nodes, relative paths, its home. */
+START_TEST(test_serve)
+{
+	struct sim_guest	*g = guest(5);
+	char			 v[64];
+
+	ck_assert_uint_eq(sim_guest_features(g), XS_FEATURE_RECONNECTION |
+	    XS_FEATURE_ERROR | XS_FEATURE_WATCH_DEPTH | XS_FEATURE_DOMID_ANY);
+	ck_assert_uint_eq(sim_guest_error(g), 0);
+	ck_assert_uint_eq(xs_ring_load(&g->ring->connection), 0);
+	ck_assert_int_eq(sim_guest_write_node(g, 0, "/local/domain/5/a",
+	    "1"), 0);
+	ck_assert_int_eq(sim_guest_read_node(g, 0, "a", v, sizeof v), 0);
+	ck_assert_str_eq(v, "1");
+	ck_assert_int_eq(sim_guest_op(g, XS_GET_DOMAIN_PATH, 0, "5", NULL),
+	    0);
+	ck_assert_str_eq(g->msg, "/local/domain/5");
+	ck_assert_int_eq(sim_guest_read_node(g, 0, "/local/domain/0", v,
+	    sizeof v), EACCES);
+	sim_guest_free(g);
+}
+END_TEST
+
+/* Requests sent without waiting are answered in order. */
+START_TEST(test_pipelining)
+{
+	struct sim_guest	*g = guest(6);
+	char			 m[XS_HEADER_SIZE + XS_PAYLOAD_MAX];
+	char			 path[32], val[32];
+	uint32_t		 i, n = 200;
+	size_t			 len;
+
+	for (i = 0; i < n; i++) {
+		snprintf(path, sizeof path, "p/%u", i / 2 % 10);
+		snprintf(val, sizeof val, "%u", i);
+		len = msg(m, i % 2 ? XS_READ : XS_WRITE, 1000 + i, path,
+		    i % 2 ? NULL : val);
+		put_all(g, m, len);
+	}
+	for (i = 0; i < n; i++) {
+		ck_assert_int_eq(sim_guest_recv(g, WAIT_MS), 0);
+		ck_assert_uint_eq(g->hdr.req_id, 1000 + i);
+		if (i % 2 == 0) {
+			ck_assert_uint_eq(g->hdr.type, XS_WRITE);
+			ck_assert_str_eq(g->msg, "OK");
+		} else {
+			/* The read sees the write just before it. */
+			snprintf(val, sizeof val, "%u", i - 1);
+			ck_assert_uint_eq(g->hdr.type, XS_READ);
+			ck_assert_str_eq(g->msg, val);
+		}
+	}
+	sim_guest_free(g);
+}
+END_TEST
+
+/*
+ * One byte per notification, each taken before the next is put: the
+ * daemon reassembles headers and payloads from single bytes.
+ */
+START_TEST(test_byte_at_a_time)
+{
+	struct sim_guest	*g = guest(7);
+	char			 big[1500], v[1600];
+
+	memset(big, 'b', sizeof big - 1);
+	big[sizeof big - 1] = '\0';
+	g->chunk = 1;
+	g->lockstep = true;
+	ck_assert_int_eq(sim_guest_write_node(g, 0, "big", big), 0);
+	ck_assert_int_eq(sim_guest_read_node(g, 0, "big", v, sizeof v), 0);
+	ck_assert_str_eq(v, big);
+	/* Every byte of both requests was its own event. */
+	ck_assert_uint_ge(g->kicks, 2 * XS_HEADER_SIZE + 4 + sizeof big);
+	g->chunk = 0;
+	g->lockstep = false;
+	guest_ok(g);
+	sim_guest_free(g);
+}
+END_TEST
+
+/*
+ * Both queues start near 2^32 (guests must not assume indices start at
+ * 0): kilobytes of requests and replies cross the end of the buffer and
+ * the wrap of the indices, in messages split across both.
+ */
+START_TEST(test_wrap_around)
+{
+	struct sim_guest	*g = guest(8);
+	char			 val[1400], v[1500], path[16];
+	unsigned int		 i;
+
+	/* Nothing in flight: the daemon looks at the ring on events only. */
+	guest_ok(g);
+	dom0_sync();
+	g->ring->req_cons = g->ring->req_prod = 0xfffffc03U;
+	g->ring->rsp_cons = g->ring->rsp_prod = 0xfffffd11U;
+	for (i = 0; i < 20; i++) {
+		memset(val, 'a' + (int)i, sizeof val - 1);
+		val[sizeof val - 1] = '\0';
+		snprintf(path, sizeof path, "w%u", i);
+		ck_assert_int_eq(sim_guest_write_node(g, 0, path, val), 0);
+		ck_assert_int_eq(sim_guest_read_node(g, 0, path, v, sizeof v),
+		    0);
+		ck_assert_str_eq(v, val);
+	}
+	/* Both indices went round. */
+	ck_assert_uint_lt(xs_ring_load(&g->ring->req_prod), 0x10000);
+	ck_assert_uint_lt(xs_ring_load(&g->ring->rsp_prod), 0x10000);
+	ck_assert_uint_eq(sim_guest_error(g), 0);
+	sim_guest_free(g);
+}
+END_TEST
+
+/* Watches and transactions over the ring, relative paths in events. */
+START_TEST(test_watch_txn)
+{
+	struct sim_guest	*g = guest(9);
+	const char		*path, *token;
+	uint32_t		 tx;
+	char			 buf[64];
+	size_t			 pl;
+
+	ck_assert_int_eq(sim_guest_op(g, XS_WATCH, 0, "w", "tok"), 0);
+	ck_assert_int_eq(sim_guest_next_event(g, WAIT_MS, &path, &token), 0);
+	ck_assert_str_eq(path, "w");
+	ck_assert_str_eq(token, "tok");
+	/* dom0 writes; the guest sees the relative path. */
+	pl = (size_t)snprintf(buf, sizeof buf, "/local/domain/9/w/x%cv", 0);
+	fixture_req(fd, XS_WRITE, 0, buf, (uint32_t)pl, &tx, &tx);
+	ck_assert_int_eq(sim_guest_next_event(g, WAIT_MS, &path, &token), 0);
+	ck_assert_str_eq(path, "w/x");
+
+	ck_assert_int_eq(sim_guest_op(g, XS_TRANSACTION_START, 0, "", NULL),
+	    0);
+	tx = (uint32_t)strtoul(g->msg, NULL, 10);
+	ck_assert_uint_ne(tx, 0);
+	ck_assert_int_eq(sim_guest_write_node(g, tx, "w/t", "in-tx"), 0);
+	ck_assert_int_eq(sim_guest_read_node(g, 0, "w/t", buf, sizeof buf),
+	    ENOENT);
+	ck_assert_int_eq(sim_guest_op(g, XS_TRANSACTION_END, tx, "T", NULL),
+	    0);
+	ck_assert_int_eq(sim_guest_read_node(g, 0, "w/t", buf, sizeof buf),
+	    0);
+	ck_assert_str_eq(buf, "in-tx");
+	ck_assert_int_eq(sim_guest_next_event(g, WAIT_MS, &path, &token), 0);
+	ck_assert_str_eq(path, "w/t");
+	sim_guest_free(g);
+}
+END_TEST
+
+/*
+ * Many guests at once, their requests interleaved: each gets its own
+ * answers.
+ */
+START_TEST(test_many_guests)
+{
+	enum { N = 24, ROUNDS = 20 };
+	struct sim_guest	*g[N];
+	char			 m[256], path[32], val[32];
+	unsigned int		 i, r;
+	size_t			 len;
+
+	for (i = 0; i < N; i++)
+		g[i] = guest(100 + i);
+	for (r = 0; r < ROUNDS; r++) {
+		for (i = 0; i < N; i++) {
+			snprintf(path, sizeof path, "n%u", r);
+			snprintf(val, sizeof val, "%u-%u", i, r);
+			len = msg(m, XS_WRITE, 2 * r, path, val);
+			put_all(g[i], m, len);
+			len = msg(m, XS_READ, 2 * r + 1, path, NULL);
+			put_all(g[i], m, len);
+		}
+		for (i = 0; i < N; i++) {
+			snprintf(val, sizeof val, "%u-%u", i, r);
+			ck_assert_int_eq(sim_guest_recv(g[i], WAIT_MS), 0);
+			ck_assert_uint_eq(g[i]->hdr.req_id, 2 * r);
+			ck_assert_int_eq(sim_guest_recv(g[i], WAIT_MS), 0);
+			ck_assert_uint_eq(g[i]->hdr.req_id, 2 * r + 1);
+			ck_assert_str_eq(g[i]->msg, val);
+		}
+	}
+	for (i = 0; i < N; i++)
+		sim_guest_free(g[i]);
+}
+END_TEST
+
+/*
+ * Reconnect: a half-sent request, a watch and a transaction are dropped,
+ * the queues emptied (indices 0), connection back to 0; then served.
+ */
+START_TEST(test_reconnect)
+{
+	struct sim_guest	*g = guest(10);
+	char			 m[64], buf[64];
+	const char		*path, *token;
+	uint32_t		 tx, rt, rl;
+	size_t			 len, done;
+
+	ck_assert_int_eq(sim_guest_op(g, XS_WATCH, 0, "r", "tok"), 0);
+	ck_assert_int_eq(sim_guest_next_event(g, WAIT_MS, &path, &token), 0);
+	ck_assert_int_eq(sim_guest_op(g, XS_TRANSACTION_START, 0, "", NULL),
+	    0);
+	tx = (uint32_t)strtoul(g->msg, NULL, 10);
+	/* Half a request. */
+	len = msg(m, XS_READ, 77, "r", NULL);
+	ck_assert_int_eq(sim_guest_put(g, m, len / 2, &done), 0);
+	ck_assert_uint_eq(done, len / 2);
+	dom0_sync();
+
+	ck_assert_int_eq(sim_guest_reconnect(g, WAIT_MS), 0);
+	ck_assert_uint_eq(g->ring->req_cons, 0);
+	ck_assert_uint_eq(g->ring->req_prod, 0);
+	ck_assert_uint_eq(g->ring->rsp_cons, 0);
+	ck_assert_uint_eq(g->ring->rsp_prod, 0);
+
+	/* The transaction is gone; the watch too: no event for a write. */
+	ck_assert_int_eq(sim_guest_op(g, XS_TRANSACTION_END, tx, "T", NULL),
+	    ENOENT);
+	len = (size_t)snprintf(buf, sizeof buf, "/local/domain/10/r%cx", 0);
+	fixture_req(fd, XS_WRITE, 0, buf, (uint32_t)len, &rt, &rl);
+	ck_assert_uint_eq(rt, XS_WRITE);
+	guest_ok(g);
+	ck_assert_uint_eq(g->nevents, 0);
+	sim_guest_free(g);
+}
+END_TEST
+
+/*
+ * A payload over 4096 bytes: error 3, the ring is no longer served (what
+ * the guest puts afterwards stays there), others are served, and a
+ * reconnect brings it back.
+ */
+START_TEST(test_oversize)
+{
+	struct sim_guest	*g = guest(11), *h = guest(12);
+	struct xs_header	 hd = { XS_WRITE, 1, 0, XS_PAYLOAD_MAX + 1 };
+	char			 m[64];
+	size_t			 len, n;
+	uint32_t		 rt, rl;
+
+	guest_ok(g);
+	xs_wire_header_encode(m, &hd);
+	put_all(g, m, XS_HEADER_SIZE);
+	while (sim_guest_error(g) == 0)
+		ck_assert_int_eq(sim_guest_wait(g, WAIT_MS), 0);
+	ck_assert_uint_eq(sim_guest_error(g), XS_RING_ERROR_PROTO);
+
+	/* Not served any more. */
+	len = msg(m, XS_READ, 2, "ok", NULL);
+	put_all(g, m, len);
+	dom0_sync();
+	ck_assert_int_eq(xs_ring_used(g->ring, XS_RING_REQ, &n), 0);
+	ck_assert_uint_eq(n, len);
+	ck_assert_int_eq(xs_ring_used(g->ring, XS_RING_RSP, &n), 0);
+	ck_assert_uint_eq(n, 0);
+	/* Still introduced; the others are fine. */
+	fixture_req(fd, XS_IS_DOMAIN_INTRODUCED, 0, "11", 3, &rt, &rl);
+	ck_assert_uint_eq(rt, XS_IS_DOMAIN_INTRODUCED);
+	guest_ok(h);
+
+	ck_assert_int_eq(sim_guest_reconnect(g, WAIT_MS), 0);
+	ck_assert_uint_eq(sim_guest_error(g), 0);
+	guest_ok(g);
+	sim_guest_free(g);
+	sim_guest_free(h);
+}
+END_TEST
+
+/* Request indices more than a ring apart: error 2; others fine. */
+START_TEST(test_bad_req_indices)
+{
+	struct sim_guest	*g = guest(13), *h = guest(14);
+
+	guest_ok(g);
+	xs_ring_store(&g->ring->req_prod,
+	    xs_ring_load(&g->ring->req_cons) + 2000);
+	sim_guest_kick(g);
+	while (sim_guest_error(g) == 0)
+		ck_assert_int_eq(sim_guest_wait(g, WAIT_MS), 0);
+	ck_assert_uint_eq(sim_guest_error(g), XS_RING_ERROR_RINGIDX);
+	guest_ok(h);
+	/* A consumer index ahead of the producer is as bad. */
+	ck_assert_int_eq(sim_guest_reconnect(g, WAIT_MS), 0);
+	guest_ok(g);
+	xs_ring_store(&g->ring->req_cons, 10);
+	xs_ring_store(&g->ring->req_prod, 5);
+	sim_guest_kick(g);
+	while (sim_guest_error(g) == 0)
+		ck_assert_int_eq(sim_guest_wait(g, WAIT_MS), 0);
+	ck_assert_uint_eq(sim_guest_error(g), XS_RING_ERROR_RINGIDX);
+	guest_ok(h);
+	sim_guest_free(g);
+	sim_guest_free(h);
+}
+END_TEST
+
+/* Reply indices broken by the guest: error 2 when the daemon writes. */
+START_TEST(test_bad_rsp_indices)
+{
+	struct sim_guest	*g = guest(15), *h = guest(16);
+	char			 m[64];
+	size_t			 len;
+
+	guest_ok(g);
+	xs_ring_store(&g->ring->rsp_cons,
+	    xs_ring_load(&g->ring->rsp_prod) + 3000);
+	len = msg(m, XS_READ, 3, "ok", NULL);
+	put_all(g, m, len);
+	while (sim_guest_error(g) == 0)
+		ck_assert_int_eq(sim_guest_wait(g, WAIT_MS), 0);
+	ck_assert_uint_eq(sim_guest_error(g), XS_RING_ERROR_RINGIDX);
+	guest_ok(h);
+	sim_guest_free(g);
+	sim_guest_free(h);
+}
+END_TEST
+
+/*
+ * A guest that keeps its request ring full cannot starve another: while
+ * the other makes one request at a time, the flooder gets a bounded
+ * number of replies between its request and its reply.
+ */
+START_TEST(test_flood_fairness)
+{
+	struct sim_guest	*a = guest(20), *b = guest(21);
+	char			 m[64], v[32];
+	size_t			 len, done, off = 0;
+	unsigned int		 i, n, worst = 0, between;
+	uint64_t		 replies = 0;
+
+	ck_assert_int_eq(sim_guest_write_node(a, 0, "x", "1"), 0);
+	len = msg(m, XS_READ, 9, "x", NULL);
+	for (i = 0; i < 50; i++) {
+		snprintf(v, sizeof v, "%u", i);
+		/* b asks ... */
+		ck_assert_int_eq(sim_guest_send(b, XS_WRITE, 100 + i, 0,
+		    "y\0" "1", 3, WAIT_MS), 0);
+		between = 0;
+		for (;;) {
+			/* ... while a keeps its ring full ... */
+			do {
+				ck_assert_int_eq(sim_guest_put(a, m + off,
+				    len - off, &done), 0);
+				off = (off + done) % len;
+			} while (done > 0);
+			/* (b is looked at after each ring of a's replies) */
+			for (n = 0; n < XS_RING_SIZE / XS_HEADER_SIZE &&
+			    sim_guest_take(a) == 0; n++) {
+				ck_assert_uint_eq(a->hdr.type, XS_READ);
+				between++;
+				replies++;
+			}
+			/* ... until b has its answer. */
+			if (sim_guest_take(b) == 0)
+				break;
+			ck_assert_uint_eq(sim_guest_error(a), 0);
+			if (n == 0)
+				wait_two(a, b);
+		}
+		ck_assert_uint_eq(b->hdr.req_id, 100 + i);
+		if (between > worst)
+			worst = between;
+	}
+	/*
+	 * a's ring holds 60 of its replies, and the daemon cannot write more
+	 * than a took: b waits about one ring of a's replies (60), a few
+	 * rings at most. Unfair service would show thousands.
+	 */
+	ck_assert_msg(worst <= 4 * XS_RING_SIZE / (XS_HEADER_SIZE + 1),
+	    "the flooder had %u replies while the other waited for one",
+	    worst);
+	ck_assert_uint_gt(replies, 0);
+	fprintf(stderr, "flood: %llu replies to the flooder, at most %u "
+	    "while the other waited\n", (unsigned long long)replies, worst);
+	sim_guest_free(a);
+	sim_guest_free(b);
+}
+END_TEST
+
+/*
+ * A guest that never takes its replies: the daemon stops reading it once
+ * it holds enough output for it (the request ring stays full), serves
+ * the others, and when the guest reads at last, nothing was lost.
+ */
+START_TEST(test_never_reads)
+{
+	struct sim_guest	*g = guest(22), *h = guest(23);
+	char			 big[2001], m[64];
+	size_t			 len, done, n, off = 0;
+	uint32_t		 sent = 0, got = 0, cons;
+
+	memset(big, 'z', sizeof big - 1);
+	big[sizeof big - 1] = '\0';
+	ck_assert_int_eq(sim_guest_write_node(g, 0, "big", big), 0);
+	len = msg(m, XS_READ, 0, "big", NULL);
+	/* Put requests until the daemon takes no more. */
+	for (;;) {
+		ck_assert_int_eq(sim_guest_put(g, m + off, len - off, &done),
+		    0);
+		if (done > 0) {
+			if (off + done == len)
+				sent++;
+			off = (off + done) % len;
+			continue;
+		}
+		cons = xs_ring_load(&g->ring->req_cons);
+		dom0_sync();
+		dom0_sync();
+		if (xs_ring_load(&g->ring->req_cons) == cons)
+			break;
+	}
+	ck_assert_int_eq(xs_ring_used(g->ring, XS_RING_REQ, &n), 0);
+	ck_assert_uint_eq(n, XS_RING_SIZE);
+	/* Held back, not dropped: about --out-max / 4 of replies. */
+	ck_assert_uint_gt(sent, 100);
+	ck_assert_uint_lt(sent, 2000);
+	ck_assert_uint_eq(sim_guest_error(g), 0);
+	guest_ok(h);
+
+	/* Now it reads: every reply, in order, then it is served again. */
+	while (got < sent) {
+		ck_assert_int_eq(sim_guest_recv(g, WAIT_MS), 0);
+		ck_assert_uint_eq(g->hdr.type, XS_READ);
+		ck_assert_uint_eq(g->hdr.len, sizeof big - 1);
+		got++;
+	}
+	if (off != 0) {
+		put_all(g, m + off, len - off);
+		ck_assert_int_eq(sim_guest_recv(g, WAIT_MS), 0);
+	}
+	g->next_req_id = 1000;
+	guest_ok(g);
+	sim_guest_free(g);
+	sim_guest_free(h);
+}
+END_TEST
+
+/*
+ * A guest that watches but never reads its events is dropped once more
+ * than --out-max waits for it: error 1 (communication) on its page; the
+ * others are fine.
+ */
+START_TEST(test_never_reads_events)
+{
+	struct sim_guest	*g = guest(24), *h = guest(25);
+	static const char	 w[] = "/local/domain/24/e\0" "0123456789";
+	char			 p[XS_PAYLOAD_MAX + 1];
+	struct xs_header	 hd;
+	uint32_t		 i, j;
+
+	ck_assert_int_eq(sim_guest_op(g, XS_WATCH, 0, "e", "t"), 0);
+	/* dom0 writes; g's events pile up in the daemon, unread. */
+	for (i = 0; sim_guest_error(g) == 0; i += 100) {
+		ck_assert_uint_lt(i, 400000);
+		for (j = 0; j < 100; j++)
+			fixture_send(fd, XS_WRITE, j, 0, w, sizeof w - 1);
+		for (j = 0; j < 100; j++) {
+			ck_assert_int_eq(fixture_recv(fd, &hd, p, WAIT_MS),
+			    0);
+			ck_assert_uint_eq(hd.type, XS_WRITE);
+		}
+	}
+	ck_assert_uint_eq(sim_guest_error(g), XS_RING_ERROR_COMM);
+	guest_ok(h);
+	sim_guest_free(g);
+	sim_guest_free(h);
+}
+END_TEST
+
+/* The suite: core, limits, errors. */
+static Suite *
+ring_daemon_suite(void)
+{
+	Suite	*s = suite_create("ring_daemon");
+	TCase	*tc;
+
+	tc = tcase_create("core");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_serve);
+	tcase_add_test(tc, test_pipelining);
+	tcase_add_test(tc, test_byte_at_a_time);
+	tcase_add_test(tc, test_wrap_around);
+	tcase_add_test(tc, test_watch_txn);
+	tcase_add_test(tc, test_many_guests);
+	tcase_add_test(tc, test_reconnect);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("limits");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_flood_fairness);
+	tcase_add_test(tc, test_never_reads);
+	tcase_add_test(tc, test_never_reads_events);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("errors");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_oversize);
+	tcase_add_test(tc, test_bad_req_indices);
+	tcase_add_test(tc, test_bad_rsp_indices);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner	*sr = srunner_create(ring_daemon_suite());
+	int	 failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
