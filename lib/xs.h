@@ -510,4 +510,287 @@ int		 xs_client_recv(struct xs_client *c, int timeout_ms,
 int		 xs_client_next_event(struct xs_client *c, int timeout_ms,
 		     const char **path, const char **token);
 
+/* stream.c */
+
+/*
+ * The xenstore migration stream (docs/designs/xenstore-migration.md in
+ * xen.git): a 16-byte header ("xenstore", version, flags; big-endian),
+ * then records, each a type and a length (in the stream's byte order)
+ * and a body padded with zeros to a multiple of 8 bytes, ending with an
+ * END record. Version 1 has record types 0 to 7, version 2 adds
+ * WATCH_DATA_EXTENDED and the domain's features in DOMAIN_DATA.
+ *
+ * The reader takes a whole stream in memory and never reads outside it;
+ * it checks everything before handing a record out, and on corrupt or
+ * truncated input gives EINVAL and a sentence naming the byte offset.
+ * The writer writes the host's byte order.
+ */
+#define XS_STREAM_IDENT		"xenstore"	/* 8 bytes, no NUL */
+#define XS_STREAM_HEADER_SIZE	16
+#define XS_STREAM_VERSION_MIN	1
+#define XS_STREAM_VERSION	2		/* highest version known */
+#define XS_STREAM_FLAG_BIG	0x1U		/* records are big-endian */
+#define XS_STREAM_RECORD_MAX	(16U << 20)	/* longest body read */
+#define XS_STREAM_QUOTA_MAX	64		/* quota values in a record */
+#define XS_STREAM_DOMID_INVALID	0x7ff4U		/* DOMID_INVALID: no target */
+
+/* Record types. */
+enum xs_stream_type {
+	XS_STREAM_END = 0,
+	XS_STREAM_GLOBAL = 1,		/* GLOBAL_DATA */
+	XS_STREAM_CONN = 2,		/* CONNECTION_DATA */
+	XS_STREAM_WATCH = 3,		/* WATCH_DATA */
+	XS_STREAM_TXN = 4,		/* TRANSACTION_DATA */
+	XS_STREAM_NODE = 5,		/* NODE_DATA */
+	XS_STREAM_GLOBAL_QUOTA = 6,	/* GLOBAL_QUOTA_DATA */
+	XS_STREAM_DOMAIN = 7,		/* DOMAIN_DATA */
+	XS_STREAM_WATCH_EXT = 8,	/* WATCH_DATA_EXTENDED, version 2 */
+	XS_STREAM_TYPE_COUNT = 9
+};
+
+/* GLOBAL_DATA: descriptors a live update hands over (-1: none). */
+struct xs_stream_global {
+	int32_t		 socket_fd;
+	int32_t		 evtchn_fd;
+};
+
+/* CONNECTION_DATA. */
+#define XS_STREAM_CONN_RING	0	/* conn_type */
+#define XS_STREAM_CONN_SOCKET	1
+#define XS_STREAM_CONN_UNIQUE_ID 0x1U	/* fields: unique_id follows */
+
+struct xs_stream_conn {
+	uint32_t	 conn_id;	/* not 0; named by later records */
+	uint16_t	 conn_type;
+	uint16_t	 fields;	/* XS_STREAM_CONN_UNIQUE_ID */
+	uint16_t	 domid;		/* ring: the guest */
+	uint16_t	 tdomid;	/* ring: its target, or
+					   XS_STREAM_DOMID_INVALID */
+	uint32_t	 evtchn;	/* ring: the server's port */
+	int32_t		 socket_fd;	/* socket */
+	uint16_t	 in_len;	/* bytes read, not yet handled */
+	uint16_t	 resp_len;	/* partial reply among out bytes */
+	uint32_t	 out_len;	/* bytes not yet written */
+	const void	*data;		/* in_len then out_len bytes */
+	uint64_t	 unique_id;	/* with XS_STREAM_CONN_UNIQUE_ID */
+};
+
+/*
+ * WATCH_DATA and WATCH_DATA_EXTENDED. The path is as the client gave it
+ * (relative, absolute or special).
+ */
+#define XS_STREAM_DEPTH_ALL	0xffffU	/* extended: no depth limit */
+
+struct xs_stream_watch {
+	uint32_t	 conn_id;
+	bool		 extended;	/* WATCH_DATA_EXTENDED */
+	uint16_t	 depth;		/* extended only */
+	const char	*path;
+	const char	*token;
+};
+
+/* TRANSACTION_DATA. */
+struct xs_stream_txn {
+	uint32_t	 conn_id;
+	uint32_t	 tx_id;
+};
+
+/*
+ * NODE_DATA. conn_id 0 is a committed node; otherwise the node belongs to
+ * the pending transaction (conn_id, tx_id), and nperms 0 means that
+ * transaction deleted it. perm_flags[i] holds the flags byte of entry i
+ * (XS_STREAM_PERM_STALE: a permission to ignore in checks).
+ */
+#define XS_STREAM_NODE_READ	0x1U	/* access */
+#define XS_STREAM_NODE_WRITTEN	0x2U
+#define XS_STREAM_PERM_STALE	0x01U
+
+struct xs_stream_node {
+	uint32_t		 conn_id;
+	uint32_t		 tx_id;
+	uint16_t		 access;
+	unsigned int		 nperms;
+	const struct xs_perm	*perms;
+	const uint8_t		*perm_flags;	/* NULL when writing: all 0 */
+	const char		*path;
+	const void		*value;
+	uint32_t		 vlen;
+};
+
+/*
+ * GLOBAL_QUOTA_DATA (n_dom per-domain defaults, then n_glob global
+ * values) and DOMAIN_DATA (domid, features, n_dom values; n_glob is 0).
+ * Names come with the values, in order; a value of 0 is no limit.
+ */
+struct xs_stream_quota {
+	uint16_t	 domid;		/* DOMAIN_DATA */
+	uint32_t	 features;	/* DOMAIN_DATA, version 2 */
+	unsigned int	 n_dom;
+	unsigned int	 n_glob;
+	uint32_t	 val[XS_STREAM_QUOTA_MAX];
+	const char	*name[XS_STREAM_QUOTA_MAX];
+};
+
+/*
+ * One record. offset is where its header starts in the stream and len
+ * is the length field (the body, possibly with its padding). Pointers
+ * lead into the stream or into the reader and stay valid until the next
+ * call on the reader.
+ */
+struct xs_stream_record {
+	uint32_t	 type;		/* enum xs_stream_type */
+	size_t		 offset;
+	uint32_t	 len;
+	union {
+		struct xs_stream_global	global;
+		struct xs_stream_conn	conn;
+		struct xs_stream_watch	watch;
+		struct xs_stream_txn	txn;
+		struct xs_stream_node	node;
+		struct xs_stream_quota	quota;	/* GLOBAL_QUOTA, DOMAIN */
+	} u;
+};
+
+/* Name of a record type as the design spells it, or NULL. */
+const char	*xs_stream_type_name(uint32_t type);
+
+/*
+ * A reader of the stream in buf[0..len), which must stay unchanged while
+ * the reader lives. It allocates (the ids it has seen, to check that
+ * records only name connections, transactions and domains defined
+ * before them). Returns NULL if out of memory.
+ */
+struct xs_stream_reader;
+struct xs_stream_reader *xs_stream_reader_new(const void *buf, size_t len);
+void		 xs_stream_reader_free(struct xs_stream_reader *r);
+
+/*
+ * The next record. The first call checks the header. Returns 0 with *rec
+ * set (END is returned once, after which the stream is known to hold
+ * nothing more); ENOENT after END; EINVAL for a stream that is corrupt
+ * or truncated (see xs_stream_reader_error); ENOMEM. Errors are sticky.
+ * Checked: ident, version, flags; each length (no record past the end,
+ * none over XS_STREAM_RECORD_MAX, the padding present, the body's fields
+ * filling it up to its padding); known types for the version; paths
+ * (xs_path_check, special paths allowed for nodes; watch paths may be
+ * relative); NUL-terminated strings with no NUL inside; permissions
+ * (letters n, r, w, b, flags, domids as xs_perm_parse, at most
+ * XS_PERMS_MAX, at least one for a committed node); that connections,
+ * transactions and domains are defined once and before use; that END is
+ * last.
+ */
+int		 xs_stream_next(struct xs_stream_reader *r,
+		     struct xs_stream_record *rec);
+
+/* Version and byte order of the stream (after the first xs_stream_next). */
+uint32_t	 xs_stream_reader_version(const struct xs_stream_reader *r);
+bool		 xs_stream_reader_big_endian(const struct xs_stream_reader *r);
+
+/*
+ * The last error as a sentence starting with its byte offset ("byte 24:
+ * unknown record type 9"), "" if none; and that offset.
+ */
+const char	*xs_stream_reader_error(const struct xs_stream_reader *r);
+size_t		 xs_stream_reader_error_offset(const struct xs_stream_reader *r);
+
+/*
+ * The writer hands its bytes to out, which returns 0 or an errno value.
+ * Records get a length rounded up to a multiple of 8, the padding
+ * counted in it, as Xen's xenstored writes them (the design's readers
+ * and Xen's own both read that).
+ */
+typedef int	 xs_stream_out_fn(void *arg, const void *buf, size_t len);
+
+struct xs_stream_writer {
+	xs_stream_out_fn	*out;
+	void			*arg;
+	uint32_t		 version;
+	int			 err;	/* sticky */
+	uint64_t		 bytes;	/* written so far */
+};
+
+/*
+ * Start a stream of version (XS_STREAM_VERSION_MIN..XS_STREAM_VERSION)
+ * in the host's byte order: writes the header. Returns 0, EINVAL for
+ * another version, or out's error.
+ */
+int		 xs_stream_writer_init(struct xs_stream_writer *w,
+		     uint32_t version, xs_stream_out_fn *out, void *arg);
+
+/*
+ * Write one record. Each checks what it writes as the reader would and
+ * returns 0, EINVAL (a field the reader would refuse, a record the
+ * version has no place for), E2BIG (a length over its field) or out's
+ * error. Errors of out are sticky. write_quota writes GLOBAL_QUOTA_DATA
+ * or, with type XS_STREAM_DOMAIN, DOMAIN_DATA.
+ */
+int		 xs_stream_write_global(struct xs_stream_writer *w,
+		     const struct xs_stream_global *g);
+int		 xs_stream_write_conn(struct xs_stream_writer *w,
+		     const struct xs_stream_conn *c);
+int		 xs_stream_write_watch(struct xs_stream_writer *w,
+		     const struct xs_stream_watch *wa);
+int		 xs_stream_write_txn(struct xs_stream_writer *w,
+		     const struct xs_stream_txn *t);
+int		 xs_stream_write_node(struct xs_stream_writer *w,
+		     const struct xs_stream_node *n);
+int		 xs_stream_write_quota(struct xs_stream_writer *w,
+		     uint32_t type, const struct xs_stream_quota *q);
+int		 xs_stream_write_end(struct xs_stream_writer *w);
+
+/* Write any record as read by xs_stream_next (END included). */
+int		 xs_stream_write_record(struct xs_stream_writer *w,
+		     const struct xs_stream_record *rec);
+
+/* text.c */
+
+/*
+ * The text form of the committed nodes of a stream, for people and
+ * diffs: one line per node, parents before children,
+ *
+ *	/local/domain/1/name = "guest1" (n1,r0)
+ *
+ * the path, " = ", the value in double quotes, " (", the permissions as
+ * SET_PERMS spells them (owner first) separated by commas, ")". A stale
+ * permission (XS_STREAM_PERM_STALE) carries a '!' after its domid. In the
+ * value, bytes 0x20 to 0x7e stand for themselves but for '\\' and '"';
+ * the others are \\ \" \n \t \0 (NUL: a single byte, never octal) or
+ * \xNN (two hex digits). Blank lines and lines starting with '#' are
+ * comments. Nothing else is allowed on a line.
+ */
+#define XS_TEXT_VALUE_MAX	UINT16_MAX	/* NODE_DATA's value-len */
+
+/*
+ * Write a committed node (conn_id 0) as one line, newline included,
+ * through out. Returns 0, EINVAL (a node the stream has no place for), or
+ * out's error.
+ */
+int		 xs_text_write_node(xs_stream_out_fn *out, void *arg,
+		     const struct xs_stream_node *n);
+
+/*
+ * A reader of the text in buf[0..len) (unchanged while the reader lives),
+ * which hands out each line's node as a NODE_DATA record with conn_id 0
+ * (offset is where its line starts, len 0), then one END record. It
+ * allocates room for one value. Returns NULL if out of memory.
+ */
+struct xs_text_reader;
+struct xs_text_reader *xs_text_reader_new(const void *buf, size_t len);
+void		 xs_text_reader_free(struct xs_text_reader *r);
+
+/*
+ * The next record. Returns 0, ENOENT after END, EINVAL for a line that is
+ * not a node as above (see xs_text_reader_error). Errors are sticky.
+ */
+int		 xs_text_next(struct xs_text_reader *r,
+		     struct xs_stream_record *rec);
+
+/*
+ * The last error as a sentence starting with where it is ("line 3,
+ * column 12: ..."), "" if none; its byte offset in buf; its line (from 1).
+ */
+const char	*xs_text_reader_error(const struct xs_text_reader *r);
+size_t		 xs_text_reader_error_offset(const struct xs_text_reader *r);
+size_t		 xs_text_reader_error_line(const struct xs_text_reader *r);
+
 #endif /* XS_H */

@@ -1,0 +1,785 @@
+/*
+ * check_domain_sim.c - the life of domains, against the real xsdbd on a
+ * simulated Xen (--xen=sim:DIR) with guests speaking over real rings
+ * (sim-guest.c): INTRODUCE and RELEASE with their events, the nodes a
+ * released domain owned (removed, or kept with -K), SET_TARGET, features,
+ * the death and shutdown of domains through VIRQ_DOM_EXC, and a guest
+ * that goes on working across a SIGKILL and restart of the daemon, its
+ * watches firing again.
+ *
+ * Waiting is on events, never on time: an event that must come is waited
+ * for; "nothing came" is checked with a request sent afterwards, whose
+ * reply would follow any event queued before it.
+ */
+#include "config.h"
+
+#include <sys/stat.h>
+
+#include <check.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "daemon-fixture.h"
+#include "sim-guest.h"
+
+#define WAIT_MS		5000
+#define DOMAIN_FEATURES_ALL	(XS_FEATURE_RECONNECTION | XS_FEATURE_ERROR | \
+				 XS_FEATURE_WATCH_DEPTH | XS_FEATURE_DOMID_ANY)
+#define QUIET_REQ_ID	0x9e1au
+#define PORT_BASE	40
+
+static struct fixture	 fx;
+static char		 simdir[128];
+static char		 xenarg[160];
+static int		 fd;
+
+static void	 setup(void);
+static void	 setup_keep(void);
+static void	 teardown(void);
+static void	 start(const char *);
+static void	 restart(void);
+static struct sim_guest *guest(unsigned int);
+static void	 send_req(int, uint32_t, const void *, uint32_t);
+static void	 recv_msg(int, struct xs_header *, char *);
+static void	 expect_event(int, const char *, const char *);
+static void	 expect_reply(int, uint32_t, const char *);
+static void	 expect_quiet(int);
+static void	 ok(int, uint32_t, const void *, uint32_t);
+static void	 err(int, uint32_t, const void *, uint32_t, const char *);
+static void	 answer(int, uint32_t, const void *, uint32_t, const char *);
+static void	 read_is(int, const char *, const char *);
+static void	 write_str(int, const char *, const char *);
+static void	 watch(int, const char *, const char *, const char *);
+static bool	 port_bound(const struct sim_guest *);
+static void	 guest_quiet(struct sim_guest *);
+
+/* A daemon on a simulated Xen, and one dom0 connection. */
+static void
+setup(void)
+{
+	start(NULL);
+}
+
+/* The same with -K: nodes of released domains are kept. */
+static void
+setup_keep(void)
+{
+	start("-K");
+}
+
+/* Start the daemon (with one extra option, or none) on a new sim dir. */
+static void
+start(const char *opt)
+{
+	const char	*extra[3];
+
+	ck_assert_int_eq(sim_dir_make(simdir, sizeof simdir), 0);
+	snprintf(xenarg, sizeof xenarg, "--xen=sim:%s", simdir);
+	extra[0] = xenarg;
+	extra[1] = opt;
+	extra[2] = NULL;
+	fixture_init(&fx);
+	fixture_up(&fx, extra);
+	fd = fixture_connect(&fx);
+}
+
+/* Stop the daemon and remove the simulator's directory. */
+static void
+teardown(void)
+{
+	close(fd);
+	fixture_fini(&fx);
+	sim_dir_remove(simdir);
+}
+
+/* Restart the daemon after a SIGKILL, on the same store and Xen. */
+static void
+restart(void)
+{
+	const char	*extra[] = { xenarg, NULL };
+
+	close(fd);
+	fixture_up(&fx, extra);
+	fd = fixture_connect(&fx);
+}
+
+/* A fresh guest domid with its home, introduced by dom0. */
+static struct sim_guest *
+guest(unsigned int domid)
+{
+	struct sim_guest	*g;
+
+	ck_assert_int_eq(sim_guest_new(simdir, domid, PORT_BASE + domid,
+	    true, &g), 0);
+	ck_assert_int_eq(sim_home_make(fx.sock, domid), 0);
+	ck_assert_int_eq(sim_guest_introduce(g, fx.sock), 0);
+	return g;
+}
+
+/* Send a request without waiting. */
+static void
+send_req(int s, uint32_t type, const void *p, uint32_t len)
+{
+	fixture_send(s, type, 1, 0, p, len);
+}
+
+/* The next message of any kind. */
+static void
+recv_msg(int s, struct xs_header *h, char *payload)
+{
+	ck_assert_int_eq(fixture_recv(s, h, payload, WAIT_MS), 0);
+}
+
+/* The next message must be this watch event. */
+static void
+expect_event(int s, const char *path, const char *token)
+{
+	struct xs_header	h;
+	char			p[XS_PAYLOAD_MAX + 1];
+	size_t			pl;
+
+	recv_msg(s, &h, p);
+	ck_assert_msg(h.type == XS_WATCH_EVENT,
+	    "wanted event %s %s, got type %u \"%s\"", path, token, h.type, p);
+	pl = strlen(p) + 1;
+	ck_assert_msg(strcmp(p, path) == 0 && pl < h.len &&
+	    strcmp(p + pl, token) == 0, "wanted event %s %s, got %s %s",
+	    path, token, p, pl < h.len ? p + pl : "");
+}
+
+/* The next message must be a reply of type with payload want. */
+static void
+expect_reply(int s, uint32_t type, const char *want)
+{
+	struct xs_header	h;
+	char			p[XS_PAYLOAD_MAX + 1];
+
+	recv_msg(s, &h, p);
+	ck_assert_msg(h.type == type && strcmp(p, want) == 0,
+	    "wanted type %u \"%s\", got type %u \"%s\"", type, want, h.type,
+	    p);
+}
+
+/* No message waits: the reply of a request sent now comes first. */
+static void
+expect_quiet(int s)
+{
+	struct xs_header	h;
+	char			p[XS_PAYLOAD_MAX + 1];
+
+	fixture_send(s, XS_GET_DOMAIN_PATH, QUIET_REQ_ID, 0, "0", 2);
+	recv_msg(s, &h, p);
+	ck_assert_msg(h.type == XS_GET_DOMAIN_PATH &&
+	    h.req_id == QUIET_REQ_ID, "wanted quiet, got type %u \"%s\"",
+	    h.type, p);
+}
+
+/* A request that answers OK. */
+static void
+ok(int s, uint32_t type, const void *p, uint32_t len)
+{
+	answer(s, type, p, len, "OK");
+}
+
+/* A request that answers ERROR name. */
+static void
+err(int s, uint32_t type, const void *p, uint32_t len, const char *name)
+{
+	fixture_expect_error(s, type, 0, p, len, name);
+}
+
+/* A request that answers want with its own type (events skipped). */
+static void
+answer(int s, uint32_t type, const void *p, uint32_t len, const char *want)
+{
+	uint32_t	 rt, rl;
+	const char	*r;
+
+	r = fixture_req(s, type, 0, p, len, &rt, &rl);
+	ck_assert_msg(rt == type && rl == strlen(want) + 1 &&
+	    strcmp(r, want) == 0, "type %u: wanted \"%s\", got type %u \"%s\"",
+	    type, want, rt, r);
+}
+
+/* READ path from dom0 gives value (no NUL is added to a value). */
+static void
+read_is(int s, const char *path, const char *value)
+{
+	uint32_t	 rt, rl;
+	const char	*r;
+
+	r = fixture_req1(s, XS_READ, 0, path, &rt, &rl);
+	ck_assert_msg(rt == XS_READ && rl == strlen(value) &&
+	    memcmp(r, value, rl) == 0, "READ %s: wanted \"%s\", got type %u "
+	    "\"%.*s\"", path, value, rt, (int)rl, r);
+}
+
+/* WRITE path = value from dom0. */
+static void
+write_str(int s, const char *path, const char *value)
+{
+	char	buf[XS_PAYLOAD_MAX];
+	size_t	pl = strlen(path) + 1, vl = strlen(value);
+
+	memcpy(buf, path, pl);
+	memcpy(buf + pl, value, vl);
+	ok(s, XS_WRITE, buf, (uint32_t)(pl + vl));
+}
+
+/* WATCH path token [depth] from dom0, and its first event. */
+static void
+watch(int s, const char *path, const char *token, const char *depth)
+{
+	char	buf[XS_PAYLOAD_MAX];
+	size_t	len;
+
+	len = (size_t)snprintf(buf, sizeof buf, "%s%c%s%c", path, 0, token,
+	    0);
+	if (depth != NULL)
+		len += (size_t)snprintf(buf + len, sizeof buf - len, "%s%c",
+		    depth, 0);
+	send_req(s, XS_WATCH, buf, (uint32_t)len);
+	expect_reply(s, XS_WATCH, "OK");
+	expect_event(s, path, token);
+}
+
+/* True while the daemon has the guest's event channel bound. */
+static bool
+port_bound(const struct sim_guest *g)
+{
+	char		path[256];
+	struct stat	sb;
+
+	snprintf(path, sizeof path, "%s/ev-%u-%u", simdir, g->domid, g->port);
+	return stat(path, &sb) == 0;
+}
+
+/* No event waits for the guest: a request's reply comes first. */
+static void
+guest_quiet(struct sim_guest *g)
+{
+	sim_guest_clear_events(g);
+	ck_assert_int_eq(sim_guest_request(g, XS_GET_DOMAIN_PATH, 0, "0", 2,
+	    WAIT_MS), 0);
+	ck_assert_uint_eq(g->nevents, 0);
+}
+
+#define S(lit)	(lit), (uint32_t)(sizeof(lit) - 1)
+
+START_TEST(test_introduce)
+{
+	struct sim_guest	*g;
+	char			 v[64];
+
+	watch(fd, "@introduceDomain", "i", NULL);
+	watch(fd, "@introduceDomain", "i1", "1");
+	watch(fd, "@introduceDomain/5", "i5", NULL);
+	answer(fd, XS_IS_DOMAIN_INTRODUCED, S("5\0"), "F");
+
+	g = guest(5);
+	/* Both forms of the event, in the order the watches were set. */
+	expect_event(fd, "@introduceDomain", "i");
+	expect_event(fd, "@introduceDomain/5", "i1");
+	expect_event(fd, "@introduceDomain/5", "i5");
+	answer(fd, XS_IS_DOMAIN_INTRODUCED, S("5\0"), "T");
+	ck_assert(port_bound(g));
+	ck_assert_uint_eq(sim_guest_features(g), DOMAIN_FEATURES_ALL);
+
+	/* The guest is served, in its home, with relative paths. */
+	ck_assert_int_eq(sim_guest_write_node(g, 0, "data/x", "1"), 0);
+	ck_assert_int_eq(sim_guest_read_node(g, 0,
+	    "/local/domain/5/data/x", v, sizeof v), 0);
+	ck_assert_str_eq(v, "1");
+	ck_assert_int_eq(sim_guest_op(g, XS_GET_DOMAIN_PATH, 0, "5", NULL),
+	    0);
+	ck_assert_str_eq(g->msg, "/local/domain/5");
+	/* But may not manage domains. */
+	ck_assert_int_eq(sim_guest_op(g, XS_INTRODUCE, 0, "6", "1"), EACCES);
+	ck_assert_int_eq(sim_guest_op(g, XS_RELEASE, 0, "5", NULL), EACCES);
+	ck_assert_int_eq(sim_guest_op(g, XS_IS_DOMAIN_INTRODUCED, 0, "5",
+	    NULL), EACCES);
+	sim_guest_free(g);
+}
+END_TEST
+
+START_TEST(test_reintroduce)
+{
+	struct sim_guest	*g;
+	const char		*path, *token;
+	char			 buf[64];
+	size_t			 n;
+
+	g = guest(5);
+	watch(fd, "@introduceDomain", "i", NULL);
+	ck_assert_int_eq(sim_guest_op(g, XS_WATCH, 0, "data", "w"), 0);
+	ck_assert_int_eq(sim_guest_next_event(g, WAIT_MS, &path, &token), 0);
+
+	/* The same domain again: OK, no event, its watches dropped. */
+	n = (size_t)snprintf(buf, sizeof buf, "5%c0%c%u%c", 0, 0, g->port, 0);
+	ok(fd, XS_INTRODUCE, buf, (uint32_t)n);
+	expect_quiet(fd);
+	answer(fd, XS_IS_DOMAIN_INTRODUCED, S("5\0"), "T");
+	write_str(fd, "/local/domain/5/data", "changed");
+	guest_quiet(g);
+	/* And it is served still. */
+	ck_assert_int_eq(sim_guest_write_node(g, 0, "data/y", "2"), 0);
+	sim_guest_free(g);
+}
+END_TEST
+
+START_TEST(test_release)
+{
+	struct sim_guest	*g;
+
+	g = guest(5);
+	ck_assert_int_eq(sim_guest_write_node(g, 0, "data/x", "1"), 0);
+	/* Nodes of domain 5 outside its home, with nodes of others below. */
+	write_str(fd, "/tool/g5", "");
+	ok(fd, XS_SET_PERMS, S("/tool/g5\0b5\0"));
+	write_str(fd, "/tool/g5/kid", "");
+	ok(fd, XS_SET_PERMS, S("/tool/g5/kid\0n0\0"));
+	write_str(fd, "/other/c", "");
+	ok(fd, XS_SET_PERMS, S("/other/c\0n5\0"));
+
+	watch(fd, "/local/domain/5/data/x", "x", NULL);
+	watch(fd, "/tool/g5", "g", NULL);
+	watch(fd, "/other", "o", NULL);
+	watch(fd, "@releaseDomain", "r", NULL);
+	watch(fd, "@releaseDomain", "r1", "1");
+	watch(fd, "@releaseDomain/5", "r5", NULL);
+
+	send_req(fd, XS_RELEASE, S("5\0"));
+	/* The removals, its home first, then the reply, then the domain. */
+	expect_event(fd, "/local/domain/5/data/x", "x");
+	expect_event(fd, "/tool/g5", "g");
+	expect_event(fd, "/other/c", "o");
+	expect_reply(fd, XS_RELEASE, "OK");
+	expect_event(fd, "@releaseDomain", "r");
+	expect_event(fd, "@releaseDomain/5", "r1");
+	expect_event(fd, "@releaseDomain/5", "r5");
+	expect_quiet(fd);
+
+	answer(fd, XS_IS_DOMAIN_INTRODUCED, S("5\0"), "F");
+	err(fd, XS_READ, S("/local/domain/5\0"), "ENOENT");
+	err(fd, XS_READ, S("/tool/g5\0"), "ENOENT");
+	err(fd, XS_READ, S("/other/c\0"), "ENOENT");
+	read_is(fd, "/other", "");
+	/* Its event channel is closed, and it is gone for good. */
+	ck_assert(!port_bound(g));
+	err(fd, XS_RELEASE, S("5\0"), "ENOENT");
+	err(fd, XS_RESUME, S("5\0"), "ENOENT");
+	err(fd, XS_SET_TARGET, S("5\0" "0\0"), "ENOENT");
+	sim_guest_free(g);
+}
+END_TEST
+
+START_TEST(test_special_perms)
+{
+	struct sim_guest	*g5, *g6;
+	const char		*path, *token;
+
+	g5 = guest(5);
+	ok(fd, XS_SET_PERMS, S("@releaseDomain\0n0\0r5\0"));
+	ck_assert_int_eq(sim_guest_op(g5, XS_WATCH, 0, "@releaseDomain",
+	    "r"), 0);
+	ck_assert_int_eq(sim_guest_next_event(g5, WAIT_MS, &path, &token),
+	    0);
+	/* Allowed to read it, 5 hears of 6 going. */
+	g6 = guest(6);
+	ok(fd, XS_RELEASE, S("6\0"));
+	ck_assert_int_eq(sim_guest_next_event(g5, WAIT_MS, &path, &token),
+	    0);
+	ck_assert_str_eq(path, "@releaseDomain");
+	sim_guest_free(g6);
+
+	/* A new domain 5 does not inherit the right of the old one. */
+	ok(fd, XS_RELEASE, S("5\0"));
+	sim_guest_free(g5);
+	g5 = guest(5);
+	ck_assert_int_eq(sim_guest_op(g5, XS_WATCH, 0, "@releaseDomain",
+	    "r"), 0);
+	ck_assert_int_eq(sim_guest_next_event(g5, WAIT_MS, &path, &token),
+	    0);
+	g6 = guest(6);
+	ok(fd, XS_RELEASE, S("6\0"));
+	guest_quiet(g5);
+	sim_guest_free(g5);
+	sim_guest_free(g6);
+}
+END_TEST
+
+START_TEST(test_cycles)
+{
+	struct sim_guest	*g;
+	unsigned int		 i;
+
+	watch(fd, "@introduceDomain", "i", NULL);
+	watch(fd, "@releaseDomain", "r", NULL);
+	for (i = 0; i < 40; i++) {
+		g = guest(7);
+		expect_event(fd, "@introduceDomain", "i");
+		ck_assert_int_eq(sim_guest_write_node(g, 0, "data", "v"), 0);
+		ck_assert_int_eq(sim_guest_op(g, XS_WATCH, 0, "data", "w"), 0);
+		ok(fd, XS_RELEASE, S("7\0"));
+		expect_event(fd, "@releaseDomain", "r");
+		ck_assert(!port_bound(g));
+		sim_guest_free(g);
+	}
+	expect_quiet(fd);
+}
+END_TEST
+
+START_TEST(test_keep_orphans)
+{
+	struct sim_guest	*g;
+
+	g = guest(5);
+	ck_assert_int_eq(sim_guest_write_node(g, 0, "data/x", "1"), 0);
+	write_str(fd, "/tool/g5", "");
+	ok(fd, XS_SET_PERMS, S("/tool/g5\0b5\0r6\0"));
+	watch(fd, "/local/domain/5", "h", NULL);
+	watch(fd, "@releaseDomain", "r", NULL);
+
+	/* With -K nothing is removed: no event but @releaseDomain. */
+	send_req(fd, XS_RELEASE, S("5\0"));
+	expect_reply(fd, XS_RELEASE, "OK");
+	expect_event(fd, "@releaseDomain", "r");
+	expect_quiet(fd);
+	/* The nodes are dom0's now, the other entries as they were. */
+	read_is(fd, "/local/domain/5/data/x", "1");
+	ck_assert_int_eq(memcmp(fixture_req1(fd, XS_GET_PERMS, 0,
+	    "/local/domain/5/data/x", &(uint32_t){ 0 }, &(uint32_t){ 0 }),
+	    "n0", 3), 0);
+	ck_assert_int_eq(memcmp(fixture_req1(fd, XS_GET_PERMS, 0, "/tool/g5",
+	    &(uint32_t){ 0 }, &(uint32_t){ 0 }), "b0\0r6", 6), 0);
+	answer(fd, XS_IS_DOMAIN_INTRODUCED, S("5\0"), "F");
+	sim_guest_free(g);
+}
+END_TEST
+
+START_TEST(test_set_target)
+{
+	struct sim_guest	*g5, *g6;
+	char			 v[64];
+
+	g5 = guest(5);
+	g6 = guest(6);
+	ck_assert_int_eq(sim_guest_write_node(g5, 0, "secret", "s"), 0);
+	ck_assert_int_eq(sim_guest_read_node(g6, 0, "/local/domain/5/secret",
+	    v, sizeof v), EACCES);
+	err(fd, XS_SET_TARGET, S("6\0" "7\0"), "ENOENT");
+	err(fd, XS_SET_TARGET, S("7\0" "5\0"), "ENOENT");
+	ok(fd, XS_SET_TARGET, S("6\0" "5\0"));
+	/* 6 acts for 5 now: it reads and writes what 5 owns. */
+	ck_assert_int_eq(sim_guest_read_node(g6, 0, "/local/domain/5/secret",
+	    v, sizeof v), 0);
+	ck_assert_str_eq(v, "s");
+	ck_assert_int_eq(sim_guest_write_node(g6, 0,
+	    "/local/domain/5/secret", "t"), 0);
+	/* Not the other way round. */
+	ck_assert_int_eq(sim_guest_write_node(g6, 0, "mine", "m"), 0);
+	ck_assert_int_eq(sim_guest_read_node(g5, 0, "/local/domain/6/mine",
+	    v, sizeof v), EACCES);
+	sim_guest_free(g5);
+	sim_guest_free(g6);
+}
+END_TEST
+
+START_TEST(test_features)
+{
+	struct sim_guest	*g;
+	char			 want[16];
+
+	snprintf(want, sizeof want, "%u", DOMAIN_FEATURES_ALL);
+	/* A domain Xen knows but nobody introduced yet. */
+	ck_assert_int_eq(sim_guest_new(simdir, 5, PORT_BASE + 5, true, &g),
+	    0);
+	answer(fd, XS_GET_FEATURE, S("5\0"), want);
+	err(fd, XS_SET_FEATURE, S("5\0" "16\0"), "EINVAL");
+	ok(fd, XS_SET_FEATURE, S("5\0" "3\0"));
+	answer(fd, XS_GET_FEATURE, S("5\0"), "3");
+	ck_assert_int_eq(sim_home_make(fx.sock, 5), 0);
+	ck_assert_int_eq(sim_guest_introduce(g, fx.sock), 0);
+	/* It is offered what was set, and that is fixed now. */
+	ck_assert_uint_eq(sim_guest_features(g), 3);
+	err(fd, XS_SET_FEATURE, S("5\0" "1\0"), "EBUSY");
+	answer(fd, XS_GET_FEATURE, S("5\0"), "3");
+	/* The guest may ask for its own, not for a domain's. */
+	ck_assert_int_eq(sim_guest_request(g, XS_GET_FEATURE, 0, "", 0,
+	    WAIT_MS), 0);
+	ck_assert_uint_eq(g->hdr.type, XS_GET_FEATURE);
+	ck_assert_str_eq(g->msg, "3");
+	ck_assert_int_eq(sim_guest_op(g, XS_GET_FEATURE, 0, "5", NULL),
+	    EACCES);
+	ck_assert_int_eq(sim_guest_op(g, XS_SET_FEATURE, 0, "5", "3"),
+	    EACCES);
+	/* A domain without its features released loses them. */
+	ok(fd, XS_RELEASE, S("5\0"));
+	answer(fd, XS_GET_FEATURE, S("5\0"), want);
+	sim_guest_free(g);
+}
+END_TEST
+
+START_TEST(test_owner_gone)
+{
+	/* Domain 9 owns a node but was never introduced. */
+	ck_assert_int_eq(sim_set_state(simdir, 9, "running"), 0);
+	write_str(fd, "/tool/n9/kid", "");
+	ok(fd, XS_SET_PERMS, S("/tool/n9\0n9\0"));
+	watch(fd, "/tool/n9", "t", NULL);
+	watch(fd, "@releaseDomain", "r", NULL);
+	ck_assert_int_eq(sim_set_state(simdir, 9, "gone"), 0);
+	ck_assert_int_eq(sim_raise_virq(simdir), 0);
+	/* Its nodes go once it is gone; no domain was released. */
+	expect_event(fd, "/tool/n9", "t");
+	expect_quiet(fd);
+	err(fd, XS_READ, S("/tool/n9\0"), "ENOENT");
+}
+END_TEST
+
+START_TEST(test_death)
+{
+	struct sim_guest	*g5, *g6;
+
+	g5 = guest(5);
+	g6 = guest(6);
+	ck_assert_int_eq(sim_guest_write_node(g5, 0, "data/x", "1"), 0);
+	watch(fd, "/local/domain/5/data", "d", NULL);
+	watch(fd, "@releaseDomain", "r", NULL);
+	watch(fd, "@releaseDomain", "r1", "1");
+
+	ck_assert_int_eq(sim_set_state(simdir, 5, "dying"), 0);
+	ck_assert_int_eq(sim_raise_virq(simdir), 0);
+	/* Released as by RELEASE: the removals, then the domain. */
+	expect_event(fd, "/local/domain/5/data", "d");
+	expect_event(fd, "@releaseDomain", "r");
+	expect_event(fd, "@releaseDomain/5", "r1");
+	expect_quiet(fd);
+	answer(fd, XS_IS_DOMAIN_INTRODUCED, S("5\0"), "F");
+	err(fd, XS_READ, S("/local/domain/5\0"), "ENOENT");
+	ck_assert(!port_bound(g5));
+
+	/* A domain that vanishes outright goes the same way. */
+	ck_assert_int_eq(sim_set_state(simdir, 6, NULL), 0);
+	ck_assert_int_eq(sim_raise_virq(simdir), 0);
+	expect_event(fd, "@releaseDomain", "r");
+	expect_event(fd, "@releaseDomain/6", "r1");
+	answer(fd, XS_IS_DOMAIN_INTRODUCED, S("6\0"), "F");
+	sim_guest_free(g5);
+	sim_guest_free(g6);
+}
+END_TEST
+
+START_TEST(test_shutdown)
+{
+	struct sim_guest	*g5, *g6;
+
+	g5 = guest(5);
+	g6 = guest(6);
+	watch(fd, "@releaseDomain", "r", NULL);
+	watch(fd, "@releaseDomain", "r1", "1");
+
+	/* A shutdown is announced once: its domid form, then the bare. */
+	ck_assert_int_eq(sim_set_state(simdir, 5, "shutdown"), 0);
+	ck_assert_int_eq(sim_raise_virq(simdir), 0);
+	expect_event(fd, "@releaseDomain/5", "r1");
+	expect_event(fd, "@releaseDomain", "r");
+	answer(fd, XS_IS_DOMAIN_INTRODUCED, S("5\0"), "T");
+	/* Not again for 5 when another domain shuts down. */
+	ck_assert_int_eq(sim_set_state(simdir, 6, "shutdown"), 0);
+	ck_assert_int_eq(sim_raise_virq(simdir), 0);
+	expect_event(fd, "@releaseDomain/6", "r1");
+	expect_event(fd, "@releaseDomain", "r");
+	expect_quiet(fd);
+	/* RESUME: a later shutdown is announced again. */
+	ok(fd, XS_RESUME, S("5\0"));
+	ck_assert_int_eq(sim_raise_virq(simdir), 0);
+	expect_event(fd, "@releaseDomain/5", "r1");
+	expect_event(fd, "@releaseDomain", "r");
+	/* The guest that shut down is still served. */
+	ck_assert_int_eq(sim_guest_write_node(g5, 0, "data", "1"), 0);
+	sim_guest_free(g5);
+	sim_guest_free(g6);
+}
+END_TEST
+
+START_TEST(test_restart)
+{
+	struct sim_guest	*g, *g6;
+	const char		*path, *token;
+	char			 v[64];
+
+	g = guest(5);
+	g6 = guest(6);
+	ok(fd, XS_SET_TARGET, S("6\0" "5\0"));
+	ck_assert_int_eq(sim_guest_write_node(g, 0, "data/x", "1"), 0);
+	ck_assert_int_eq(sim_guest_op(g, XS_WATCH, 0, "data", "w"), 0);
+	ck_assert_int_eq(sim_guest_next_event(g, WAIT_MS, &path, &token), 0);
+	ck_assert_str_eq(path, "data");
+	/* One with depth 0: the node alone. */
+	ck_assert_int_eq(sim_guest_request(g, XS_WATCH, 0,
+	    S("data\0d0\0" "0\0"), WAIT_MS), 0);
+	ck_assert_uint_eq(g->hdr.type, XS_WATCH);
+	ck_assert_int_eq(sim_guest_next_event(g, WAIT_MS, &path, &token), 0);
+	ck_assert_str_eq(token, "d0");
+	ck_assert_int_eq(sim_guest_op(g, XS_WATCH, 0,
+	    "/local/domain/5/other", "a"), 0);
+	ck_assert_int_eq(sim_guest_next_event(g, WAIT_MS, &path, &token), 0);
+	ck_assert_int_eq(sim_guest_op(g, XS_UNWATCH, 0,
+	    "/local/domain/5/other", "a"), 0);
+
+	fixture_kill(&fx);
+	restart();
+
+	/* Its watches are back and fire once; the one it removed is not. */
+	ck_assert_int_eq(sim_guest_next_event(g, WAIT_MS, &path, &token), 0);
+	ck_assert_str_eq(path, "data");
+	ck_assert_str_eq(token, "w");
+	ck_assert_int_eq(sim_guest_next_event(g, WAIT_MS, &path, &token), 0);
+	ck_assert_str_eq(path, "data");
+	ck_assert_str_eq(token, "d0");
+	guest_quiet(g);
+	answer(fd, XS_IS_DOMAIN_INTRODUCED, S("5\0"), "T");
+	ck_assert_int_eq(sim_guest_read_node(g, 0, "data/x", v, sizeof v),
+	    0);
+	ck_assert_str_eq(v, "1");
+	/* 6 still acts for 5. */
+	ck_assert_int_eq(sim_guest_read_node(g6, 0, "/local/domain/5/data/x",
+	    v, sizeof v), 0);
+	/* And 5 works as before, its depth kept. */
+	write_str(fd, "/local/domain/5/data/y", "2");
+	ck_assert_int_eq(sim_guest_next_event(g, WAIT_MS, &path, &token), 0);
+	ck_assert_str_eq(path, "data/y");
+	ck_assert_str_eq(token, "w");
+	guest_quiet(g);
+	ck_assert_int_eq(sim_guest_op(g, XS_UNWATCH, 0, "data", "w"), 0);
+	ck_assert_int_eq(sim_guest_op(g, XS_UNWATCH, 0, "data", "d0"), 0);
+
+	/* A second restart: nothing left to fire. */
+	fixture_kill(&fx);
+	restart();
+	guest_quiet(g);
+	ck_assert_int_eq(sim_guest_write_node(g, 0, "data/z", "3"), 0);
+	ok(fd, XS_RELEASE, S("5\0"));
+	answer(fd, XS_IS_DOMAIN_INTRODUCED, S("5\0"), "F");
+	sim_guest_free(g);
+	sim_guest_free(g6);
+}
+END_TEST
+
+START_TEST(test_quota_kept)
+{
+	struct sim_guest	*g;
+
+	g = guest(5);
+	ok(fd, XS_SET_QUOTA, S("5\0nodes\0" "7\0"));
+	answer(fd, XS_GET_QUOTA, S("5\0nodes\0"), "7");
+	/* dom0 with quotas of its own is still introduced for good. */
+	ok(fd, XS_SET_QUOTA, S("0\0nodes\0" "9\0"));
+	err(fd, XS_SET_FEATURE, S("0\0" "1\0"), "EBUSY");
+
+	fixture_kill(&fx);
+	restart();
+	answer(fd, XS_GET_QUOTA, S("5\0nodes\0"), "7");
+	answer(fd, XS_GET_QUOTA, S("0\0nodes\0"), "9");
+	/* A released domain's quotas go with it. */
+	ok(fd, XS_RELEASE, S("5\0"));
+	ck_assert(strcmp(fixture_req(fd, XS_GET_QUOTA, 0, S("5\0nodes\0"),
+	    &(uint32_t){ 0 }, &(uint32_t){ 0 }), "7") != 0);
+	sim_guest_free(g);
+}
+END_TEST
+
+START_TEST(test_death_while_down)
+{
+	struct sim_guest	*g5, *g6, *g8;
+	char			 want[16];
+
+	g5 = guest(5);
+	g6 = guest(6);
+	ck_assert_int_eq(sim_guest_write_node(g5, 0, "data", "1"), 0);
+	/* 8 only has features, ahead of an INTRODUCE that never comes. */
+	ck_assert_int_eq(sim_guest_new(simdir, 8, PORT_BASE + 8, true, &g8),
+	    0);
+	ok(fd, XS_SET_FEATURE, S("8\0" "1\0"));
+	fixture_kill(&fx);
+	ck_assert_int_eq(sim_set_state(simdir, 5, "gone"), 0);
+	ck_assert_int_eq(sim_set_state(simdir, 8, NULL), 0);
+	restart();
+
+	answer(fd, XS_IS_DOMAIN_INTRODUCED, S("5\0"), "F");
+	err(fd, XS_READ, S("/local/domain/5\0"), "ENOENT");
+	err(fd, XS_GET_FEATURE, S("8\0"), "ENOENT");
+	answer(fd, XS_IS_DOMAIN_INTRODUCED, S("6\0"), "T");
+	ck_assert_int_eq(sim_guest_write_node(g6, 0, "data", "2"), 0);
+	/* A domain 8 made again starts with every feature. */
+	ck_assert_int_eq(sim_set_state(simdir, 8, "running"), 0);
+	snprintf(want, sizeof want, "%u", DOMAIN_FEATURES_ALL);
+	answer(fd, XS_GET_FEATURE, S("8\0"), want);
+	sim_guest_free(g5);
+	sim_guest_free(g6);
+	sim_guest_free(g8);
+}
+END_TEST
+
+START_TEST(test_introduce_errors)
+{
+	/* No ring page for domain 9 in the simulator. */
+	err(fd, XS_INTRODUCE, S("9\0" "0\0" "49\0"), "ENOENT");
+	answer(fd, XS_IS_DOMAIN_INTRODUCED, S("9\0"), "F");
+	err(fd, XS_RELEASE, S("9\0"), "ENOENT");
+}
+END_TEST
+
+static Suite *
+domain_sim_suite(void)
+{
+	Suite	*s = suite_create("domain_sim");
+	TCase	*tc;
+
+	tc = tcase_create("core");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_introduce);
+	tcase_add_test(tc, test_reintroduce);
+	tcase_add_test(tc, test_release);
+	tcase_add_test(tc, test_cycles);
+	tcase_add_test(tc, test_special_perms);
+	tcase_add_test(tc, test_set_target);
+	tcase_add_test(tc, test_features);
+	tcase_add_test(tc, test_death);
+	tcase_add_test(tc, test_owner_gone);
+	tcase_add_test(tc, test_shutdown);
+	tcase_add_test(tc, test_restart);
+	tcase_add_test(tc, test_death_while_down);
+	tcase_add_test(tc, test_quota_kept);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("keep");
+	tcase_add_checked_fixture(tc, setup_keep, teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_keep_orphans);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("errors");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_introduce_errors);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner	*sr = srunner_create(domain_sim_suite());
+	int	 failed;
+
+	srunner_run_all(sr, CK_ENV);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
