@@ -88,7 +88,7 @@ struct crash_slot {
 
 /* The test's state. */
 struct crash {
-	char			 dir[64];
+	char			 dir[80];
 	char			 db[96];
 	char			 sock[96];
 	char			 pidfile[96];
@@ -107,7 +107,8 @@ struct crash {
 	uint64_t		 retries;	/* EAGAIN on commit */
 };
 
-static void	crash_atexit(void);
+static void	crash_reap(const char *);
+static void	crash_reap_top(const char *, int);
 static uint64_t	crash_random(struct crash *);
 static void	crash_setup(struct crash *);
 static void	crash_cleanup(struct crash *);
@@ -128,25 +129,71 @@ static int	crash_flush(struct crash *, struct xb_conn *);
 static void	crash_write_phase(struct crash *, uint64_t);
 static Suite	*crash_suite(void);
 
-/* The run in progress, for crash_atexit. */
-static struct crash	*crash_current;
+/*
+ * Every run directory lives under this one, made by main before the tests
+ * fork, so that main can kill a daemon that a failed test left running
+ * (a failed assertion ends the test's process at once).
+ */
+static char	crash_top[64];
 
 /*
- * A failed assertion ends the test process: kill the daemon rather than
- * leave it running, and keep its directory for a look at the log.
+ * Kill the daemons still running in the run directories under top, then
+ * remove top if keep is false. A pid is only trusted if that process's
+ * command line names its run directory.
  */
 static void
-crash_atexit(void)
+crash_reap_top(const char *top, int keep)
 {
-	struct crash	*cr = crash_current;
+	struct dirent	*de;
+	DIR		*d;
+	char		 path[sizeof(crash_top) + 300];
 
-	if (cr == NULL)
+	if ((d = opendir(top)) == NULL)
 		return;
-	if (cr->pid > 0) {
-		kill(cr->pid, SIGKILL);
-		waitpid(cr->pid, NULL, 0);
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", top, de->d_name);
+		crash_reap(path);
 	}
-	fprintf(stderr, "check_crash: run directory %s kept\n", cr->dir);
+	closedir(d);
+	if (!keep)
+		nftw(top, crash_rm, 8, FTW_DEPTH | FTW_PHYS);
+}
+
+/* Kill the daemon whose pid file is in run directory dir, if it runs. */
+static void
+crash_reap(const char *dir)
+{
+	char	path[sizeof(crash_top) + 320], cmd[4096];
+	ssize_t	n, i;
+	pid_t	pid;
+	int	fd;
+
+	snprintf(path, sizeof(path), "%s/pid", dir);
+	if ((fd = open(path, O_RDONLY)) == -1)
+		return;
+	n = read(fd, cmd, sizeof(cmd) - 1);
+	close(fd);
+	if (n <= 0)
+		return;
+	cmd[n] = '\0';
+	if ((pid = (pid_t)strtol(cmd, NULL, 10)) <= 1)
+		return;
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+	if ((fd = open(path, O_RDONLY)) == -1)
+		return;
+	n = read(fd, cmd, sizeof(cmd) - 1);
+	close(fd);
+	if (n <= 0)
+		return;
+	for (i = 0; i < n; i++) {
+		if (cmd[i] == '\0')
+			cmd[i] = ' ';
+	}
+	cmd[n] = '\0';
+	if (strstr(cmd, dir) != NULL)
+		kill(pid, SIGKILL);
 }
 
 /* xorshift64*: reproducible from the printed seed. */
@@ -163,7 +210,7 @@ crash_random(struct crash *cr)
 static void
 crash_setup(struct crash *cr)
 {
-	const char		*top, *env, *tmp;
+	const char		*top, *env;
 	struct crash_slot	*s;
 	unsigned int		 i, w, k, n = 0, seed;
 
@@ -191,18 +238,14 @@ crash_setup(struct crash *cr)
 	    seed, seed);
 	fflush(stdout);
 
-	if ((tmp = getenv("TMPDIR")) == NULL || strlen(tmp) > 24)
-		tmp = "/tmp";
-	snprintf(cr->dir, sizeof(cr->dir), "%s/xsdb-crash.XXXXXX", tmp);
+	ck_assert_msg(crash_top[0] != '\0', "no top directory");
+	snprintf(cr->dir, sizeof(cr->dir), "%s/run.XXXXXX", crash_top);
 	ck_assert_msg(mkdtemp(cr->dir) != NULL, "mkdtemp: %s",
 	    strerror(errno));
 	snprintf(cr->db, sizeof(cr->db), "%s/db", cr->dir);
 	snprintf(cr->sock, sizeof(cr->sock), "%s/socket", cr->dir);
 	snprintf(cr->pidfile, sizeof(cr->pidfile), "%s/pid", cr->dir);
 	snprintf(cr->log, sizeof(cr->log), "%s/daemon.log", cr->dir);
-
-	crash_current = cr;
-	atexit(crash_atexit);
 
 	/* A daemonized xsdbd becomes our child, so waitpid sees it die. */
 	ck_assert_int_eq(prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0), 0);
@@ -253,7 +296,6 @@ crash_cleanup(struct crash *cr)
 		waitpid(cr->pid, NULL, 0);
 	}
 	nftw(cr->dir, crash_rm, 8, FTW_DEPTH | FTW_PHYS);
-	crash_current = NULL;
 }
 
 /*
@@ -725,13 +767,26 @@ crash_suite(void)
 int
 main(void)
 {
-	SRunner	*sr;
-	int	 failed;
+	SRunner		*sr;
+	const char	*tmp;
+	int		 failed;
 
 	signal(SIGPIPE, SIG_IGN);
+	if ((tmp = getenv("TMPDIR")) == NULL || strlen(tmp) > 24)
+		tmp = "/tmp";
+	snprintf(crash_top, sizeof(crash_top), "%s/xsdb-crash.XXXXXX", tmp);
+	if (mkdtemp(crash_top) == NULL) {
+		fprintf(stderr, "check_crash: mkdtemp %s: %s\n", crash_top,
+		    strerror(errno));
+		return (EXIT_FAILURE);
+	}
 	sr = srunner_create(crash_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
+	crash_reap_top(crash_top, failed != 0);
+	if (failed != 0)
+		fprintf(stderr, "check_crash: run directories kept in %s\n",
+		    crash_top);
 	return (failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
 }
