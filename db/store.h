@@ -277,6 +277,94 @@ int		 store_meta_put(struct store_txn *t, const char *name,
 int		 store_meta_get(struct store_txn *t, const char *name,
 		     const void **val, size_t *len);
 
+/* records.c */
+
+/*
+ * The daemon's records in STORE_TABLE_DOMAINS (key: the domid) and
+ * STORE_TABLE_WATCHES (key: STORE_WATCH_KEY), defined here so that the
+ * offline tools read them as the daemon writes them. The byte layout is
+ * described in records.c and xsdb(5).
+ */
+#define STORE_DOMAIN_RECORD_VERSION	1
+#define STORE_WATCH_RECORD_VERSION	1
+
+/* Flags of a domain record. */
+#define STORE_DOMAIN_INTRODUCED	0x1	/* INTRODUCE'd, not released */
+#define STORE_DOMAIN_SHUTDOWN	0x2	/* its shutdown was announced */
+#define STORE_DOMAIN_QUOTA	0x4	/* quotas of its own follow */
+
+/* The target of a domain that has none. */
+#define STORE_DOMAIN_NO_TARGET	0xffffffffU
+
+/* The quotas a domain record carries, in record order. */
+enum store_quota {
+	STORE_QUOTA_NODES,		/* -E */
+	STORE_QUOTA_NODE_SIZE,		/* -S */
+	STORE_QUOTA_WATCHES,		/* -W */
+	STORE_QUOTA_TRANSACTIONS,	/* -t */
+	STORE_QUOTA_PERMISSIONS,	/* -A */
+	STORE_QUOTA_PATH_MAX,		/* -M */
+	STORE_QUOTA_TXN_NODES,		/* -Q transaction-nodes */
+	STORE_QUOTA_MEMORY,		/* -Q memory */
+	STORE_QUOTA_SOFT_MEMORY,	/* -q memory */
+	STORE_QUOTA_OUTSTANDING,	/* -Q outstanding */
+	STORE_QUOTA_WATCH_EVENT,	/* -w watch-event, seconds */
+	STORE_QUOTA_COUNT
+};
+
+/* Largest domain record this build writes. */
+#define STORE_DOMAIN_RECORD_MAX	(52 + 4 * STORE_QUOTA_COUNT)
+
+struct store_domain_record {
+	uint32_t	 domid;
+	uint64_t	 mfn;		/* as INTRODUCE gave it */
+	uint32_t	 remote_port;	/* the guest's event channel */
+	uint32_t	 local_port;	/* the daemon's, bound to it */
+	uint32_t	 features;	/* XS_FEATURE_* it is offered */
+	uint32_t	 target;	/* or STORE_DOMAIN_NO_TARGET */
+	uint32_t	 flags;		/* STORE_DOMAIN_* */
+	uint64_t	 gen;		/* store generation at INTRODUCE */
+	uint32_t	 nquota;	/* values in quota */
+	uint32_t	 quota[STORE_QUOTA_COUNT];
+};
+
+/* Key of the watch number n of domain domid. */
+#define STORE_WATCH_KEY(domid, n) \
+	((uint64_t)(domid) << 32 | (uint32_t)(n))
+
+struct store_watch_record {
+	int		 depth;		/* levels below path, -1: no limit */
+	const char	*path;		/* as the client gave it */
+	const char	*token;
+};
+
+/* Name of a quota as GET_QUOTA spells it ("nodes"), or NULL. */
+const char	*store_quota_name(unsigned int i);
+
+/*
+ * Encode a record into buf (size bytes). Returns its length, or 0 if it
+ * does not fit or has nquota over STORE_QUOTA_COUNT (domain), or an
+ * empty or missing path, a missing token or a depth below -1 (watch).
+ */
+size_t		 store_domain_record_encode(
+		     const struct store_domain_record *r, void *buf,
+		     size_t size);
+size_t		 store_watch_record_encode(
+		     const struct store_watch_record *r, void *buf,
+		     size_t size);
+
+/*
+ * Decode a record of len bytes at val. A domain record's quotas beyond
+ * STORE_QUOTA_COUNT are dropped; a watch record's path and token point
+ * into val. Returns 0, or EINVAL for a record this build does not read
+ * (another version, a length that does not add up, a string without
+ * its NUL).
+ */
+int		 store_domain_record_decode(const void *val, size_t len,
+		     struct store_domain_record *r);
+int		 store_watch_record_decode(const void *val, size_t len,
+		     struct store_watch_record *r);
+
 /* stats.c */
 
 /*

@@ -63,19 +63,11 @@
  * The table. Each domain the daemon knows (introduced, or given features
  * or quotas ahead of its INTRODUCE) has a record in STORE_TABLE_DOMAINS
  * keyed by its domid, written in the transaction of the request that
- * changed it, so that it commits with the request's group. A record is
- * host-endian:
+ * changed it, so that it commits with the request's group. The record
+ * is db/'s struct store_domain_record (its layout in db/records.c),
+ * with the quotas of struct quota in domain_quota_fields order.
  *
- *	 0 uint32 version (1)		 4 uint32 domid
- *	 8 uint64 mfn			16 uint32 guest's port
- *	20 uint32 local port		24 uint32 features
- *	28 uint32 target (0xffffffff)	32 uint32 flags (DOMAIN_F_*)
- *	36 uint32 0			40 uint64 generation at INTRODUCE
- *	48 uint32 n			52 uint32 quota[n], struct quota's
- *					   fields in domain_quota_fields order
- *
- * Bytes after that are ignored, so later versions may add fields. At
- * start, every introduced domain is attached again: its ring mapped, its
+ * At start, every introduced domain is attached again: its ring mapped, its
  * port bound, a connection made without touching the queues (the guest
  * goes on where it was), its persisted watches set again and fired once
  * (watch.c). A domain that died meanwhile is released.
@@ -90,20 +82,13 @@
 
 #include "xsdbd.h"
 
-#define DOMAIN_REC_VERSION	1
-#define DOMAIN_REC_HEAD		52
-#define DOMAIN_F_INTRODUCED	0x1
-#define DOMAIN_F_SHUTDOWN	0x2
-#define DOMAIN_F_QUOTA		0x4
-
 #define DOMAIN_SELF		0x7ff0U	/* DOMID_SELF */
-#define DOMAIN_NO_TARGET	0xffffffffU
 
 /* Two-level index by domid: pages of DOMAIN_PAGE entries made on use. */
 #define DOMAIN_PAGE		256
 #define DOMAIN_NPAGES		((XS_DOMID_MAX + DOMAIN_PAGE) / DOMAIN_PAGE)
 
-/* The fields of struct quota, in record order. */
+/* The fields of struct quota, in record order (enum store_quota). */
 static const size_t domain_quota_fields[] = {
 	offsetof(struct quota, entry_nb),
 	offsetof(struct quota, entry_size),
@@ -123,6 +108,8 @@ static const size_t domain_quota_fields[] = {
 /* A field added to struct quota must be added above too. */
 _Static_assert(sizeof(struct quota) == DOMAIN_NQUOTA * sizeof(unsigned int),
     "domain_quota_fields does not list every field of struct quota");
+_Static_assert(DOMAIN_NQUOTA == STORE_QUOTA_COUNT,
+    "the store's domain record does not hold every quota");
 
 /* The daemon's domains (xd->domains). */
 struct domain_table {
@@ -398,83 +385,57 @@ domain_exists(struct xsdbd *xd, unsigned int domid)
 	return xen_domain_state(xd, domid, &st) == 0 && st != XEN_DOM_GONE;
 }
 
-/* Put a 32-bit value at off. */
-#define DOMAIN_PUT32(buf, off, v) do {					\
-	uint32_t	v_ = (uint32_t)(v);				\
-	memcpy((buf) + (off), &v_, 4);					\
-} while (0)
-
 /* Encode an entry as its record into buf. Returns the length. */
 static size_t
 domain_encode(const struct domain *d, char *buf, size_t size)
 {
-	const char	*q = (const char *)&d->quota;
-	uint32_t	 flags = 0, v;
-	size_t		 i;
+	struct store_domain_record	 r;
+	const char			*q = (const char *)&d->quota;
+	size_t				 i;
 
-	if (size < DOMAIN_REC_HEAD + DOMAIN_NQUOTA * 4)
-		return 0;
+	memset(&r, 0, sizeof r);
+	r.domid = d->domid;
+	r.mfn = d->mfn;
+	r.remote_port = d->remote_port;
+	r.local_port = d->local_port;
+	r.features = d->features;
+	r.target = d->target == UINT_MAX ? STORE_DOMAIN_NO_TARGET : d->target;
 	if (d->introduced)
-		flags |= DOMAIN_F_INTRODUCED;
+		r.flags |= STORE_DOMAIN_INTRODUCED;
 	if (d->shutdown)
-		flags |= DOMAIN_F_SHUTDOWN;
-	if (d->has_quota)
-		flags |= DOMAIN_F_QUOTA;
-	memset(buf, 0, DOMAIN_REC_HEAD);
-	DOMAIN_PUT32(buf, 0, DOMAIN_REC_VERSION);
-	DOMAIN_PUT32(buf, 4, d->domid);
-	memcpy(buf + 8, &d->mfn, 8);
-	DOMAIN_PUT32(buf, 16, d->remote_port);
-	DOMAIN_PUT32(buf, 20, d->local_port);
-	DOMAIN_PUT32(buf, 24, d->features);
-	DOMAIN_PUT32(buf, 28, d->target == UINT_MAX ? DOMAIN_NO_TARGET :
-	    d->target);
-	DOMAIN_PUT32(buf, 32, flags);
-	memcpy(buf + 40, &d->gen, 8);
-	DOMAIN_PUT32(buf, 48, d->has_quota ? DOMAIN_NQUOTA : 0);
-	if (!d->has_quota)
-		return DOMAIN_REC_HEAD;
-	for (i = 0; i < DOMAIN_NQUOTA; i++) {
-		memcpy(&v, q + domain_quota_fields[i], sizeof v);
-		DOMAIN_PUT32(buf, DOMAIN_REC_HEAD + 4 * i, v);
+		r.flags |= STORE_DOMAIN_SHUTDOWN;
+	if (d->has_quota) {
+		r.flags |= STORE_DOMAIN_QUOTA;
+		r.nquota = DOMAIN_NQUOTA;
+		for (i = 0; i < DOMAIN_NQUOTA; i++)
+			memcpy(&r.quota[i], q + domain_quota_fields[i], 4);
 	}
-	return DOMAIN_REC_HEAD + DOMAIN_NQUOTA * 4;
+	r.gen = d->gen;
+	return store_domain_record_encode(&r, buf, size);
 }
 
 /* Decode a record into an entry. Returns 0 or EINVAL. */
 static int
 domain_decode(struct domain *d, const void *val, size_t len)
 {
-	const char	*p = val;
-	char		*q = (char *)&d->quota;
-	uint32_t	 version, domid, target, flags, nq, v;
-	size_t		 i;
+	struct store_domain_record	 r;
+	char				*q = (char *)&d->quota;
+	size_t				 i;
 
-	if (len < DOMAIN_REC_HEAD)
+	if (store_domain_record_decode(val, len, &r) != 0 ||
+	    r.domid != d->domid)
 		return EINVAL;
-	memcpy(&version, p, 4);
-	memcpy(&domid, p + 4, 4);
-	if (version != DOMAIN_REC_VERSION || domid != d->domid)
-		return EINVAL;
-	memcpy(&d->mfn, p + 8, 8);
-	memcpy(&d->remote_port, p + 16, 4);
-	memcpy(&d->local_port, p + 20, 4);
-	memcpy(&d->features, p + 24, 4);
-	memcpy(&target, p + 28, 4);
-	memcpy(&flags, p + 32, 4);
-	memcpy(&d->gen, p + 40, 8);
-	memcpy(&nq, p + 48, 4);
-	if (nq > (len - DOMAIN_REC_HEAD) / 4)
-		return EINVAL;
-	d->target = target == DOMAIN_NO_TARGET ? UINT_MAX : target;
-	d->introduced = (flags & DOMAIN_F_INTRODUCED) != 0;
-	d->shutdown = (flags & DOMAIN_F_SHUTDOWN) != 0;
-	d->has_quota = (flags & DOMAIN_F_QUOTA) != 0;
-	d->features &= DOMAIN_FEATURES;
-	for (i = 0; i < DOMAIN_NQUOTA && i < nq; i++) {
-		memcpy(&v, p + DOMAIN_REC_HEAD + 4 * i, 4);
-		memcpy(q + domain_quota_fields[i], &v, sizeof v);
-	}
+	d->mfn = r.mfn;
+	d->remote_port = r.remote_port;
+	d->local_port = r.local_port;
+	d->features = r.features & DOMAIN_FEATURES;
+	d->target = r.target == STORE_DOMAIN_NO_TARGET ? UINT_MAX : r.target;
+	d->gen = r.gen;
+	d->introduced = (r.flags & STORE_DOMAIN_INTRODUCED) != 0;
+	d->shutdown = (r.flags & STORE_DOMAIN_SHUTDOWN) != 0;
+	d->has_quota = (r.flags & STORE_DOMAIN_QUOTA) != 0;
+	for (i = 0; i < r.nquota; i++)
+		memcpy(q + domain_quota_fields[i], &r.quota[i], 4);
 	return 0;
 }
 
@@ -482,7 +443,7 @@ domain_decode(struct domain *d, const void *val, size_t len)
 static int
 domain_put(struct store_txn *t, const struct domain *d)
 {
-	char	buf[DOMAIN_REC_HEAD + DOMAIN_NQUOTA * 4];
+	char	buf[STORE_DOMAIN_RECORD_MAX];
 	size_t	len;
 
 	len = domain_encode(d, buf, sizeof buf);

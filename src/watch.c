@@ -72,9 +72,9 @@
  * the path as the client gave it (relative or not), its token and its
  * depth. The watches of the ring connection of an introduced domain
  * (domain_conn_persistent) are kept in STORE_TABLE_WATCHES, keyed by
- * domid << 32 | a per-domain number (domain_watch_number), as: version
- * (uint32, 1), depth + 1 (uint32, 0: none), the path as given and the
- * token, each with its NUL. WATCH writes the record and UNWATCH and
+ * domid << 32 | a per-domain number (domain_watch_number), as db/'s
+ * struct store_watch_record (depth, the path as given, the token; its
+ * layout in db/records.c). WATCH writes the record and UNWATCH and
  * RESET_WATCHES delete it in the request's group; a connection that
  * loses its watches while the daemon runs (a reset or reconnect of its
  * ring, a protocol violation, its end) deletes them too, while a daemon
@@ -184,9 +184,8 @@ struct watch_index {
 };
 
 #define WATCH_BUCKETS_MIN	64
-#define WATCH_REC_VERSION	1
-#define WATCH_REC_HEAD		8
-#define WATCH_KEY(domid, n)	((uint64_t)(domid) << 32 | (uint32_t)(n))
+#define WATCH_REC_MAX		(8 + 2 * XS_PAYLOAD_MAX)
+#define WATCH_KEY(domid, n)	STORE_WATCH_KEY(domid, n)
 #define FNV_OFFSET		0xcbf29ce484222325ULL
 #define FNV_PRIME		0x100000001b3ULL
 
@@ -987,23 +986,17 @@ watch_persist_one(struct xsdbd *xd, struct store_txn *t, void *arg)
 {
 	struct watch_persist	*p = arg;
 	struct watch		*w = p->w;
-	char			 rec[WATCH_REC_HEAD + 2 * XS_PAYLOAD_MAX];
+	struct store_watch_record r;
+	char			 rec[WATCH_REC_MAX];
 	const void		*val;
-	size_t			 len, vlen, plen, tlen;
-	uint32_t		 v;
+	size_t			 len, vlen;
 	int			 rc = 0, tries;
 
-	plen = strlen(p->path) + 1;
-	tlen = strlen(w->token) + 1;
-	if (plen + tlen > sizeof rec - WATCH_REC_HEAD)
+	r.depth = w->depth < 0 ? -1 : w->depth;
+	r.path = p->path;
+	r.token = w->token;
+	if ((len = store_watch_record_encode(&r, rec, sizeof rec)) == 0)
 		return E2BIG;
-	v = WATCH_REC_VERSION;
-	memcpy(rec, &v, 4);
-	v = w->depth < 0 ? 0 : (uint32_t)w->depth + 1;
-	memcpy(rec + 4, &v, 4);
-	memcpy(rec + WATCH_REC_HEAD, p->path, plen);
-	memcpy(rec + WATCH_REC_HEAD + plen, w->token, tlen);
-	len = WATCH_REC_HEAD + plen + tlen;
 
 	/* A number that wrapped round may still be in use. */
 	for (tries = 0; tries < 64; tries++) {
@@ -1155,11 +1148,11 @@ watch_restore_one(void *arg, uint64_t key, const void *val, size_t len)
 	struct watch_keys	*k = arg;
 	struct xsdbd		*xd = k->xd;
 	struct watch		*w;
-	const char		*p = val, *path, *token;
+	struct store_watch_record r;
+	const char		*path, *token;
 	char			 abs[XS_ABS_PATH_MAX + 1];
 	unsigned int		 domid = (unsigned int)(key >> 32), prefix = 0;
-	uint32_t		 version, depth1, n = (uint32_t)key;
-	size_t			 plen;
+	uint32_t		 n = (uint32_t)key;
 
 	if (domid != k->domid_conn) {
 		k->domid_conn = domid;
@@ -1173,19 +1166,10 @@ watch_restore_one(void *arg, uint64_t key, const void *val, size_t len)
 		return 0;	/* not attached now: kept for later */
 	domain_watch_seen(xd, domid, n);
 
-	if (len < WATCH_REC_HEAD + 4)
+	if (store_watch_record_decode(val, len, &r) != 0)
 		goto bad;
-	memcpy(&version, p, 4);
-	memcpy(&depth1, p + 4, 4);
-	path = p + WATCH_REC_HEAD;
-	if (version != WATCH_REC_VERSION ||
-	    memchr(path, '\0', len - WATCH_REC_HEAD) == NULL)
-		goto bad;
-	plen = strlen(path) + 1;
-	token = path + plen;
-	if (memchr(token, '\0', len - WATCH_REC_HEAD - plen) == NULL ||
-	    depth1 > INT_MAX)
-		goto bad;
+	path = r.path;
+	token = r.token;
 	if (xs_path_canonical(path, domid, XS_PATH_SPECIAL, abs,
 	    sizeof abs) != 0)
 		goto bad;
@@ -1193,7 +1177,7 @@ watch_restore_one(void *arg, uint64_t key, const void *val, size_t len)
 		prefix = (unsigned int)(strlen(abs) - strlen(path));
 	if (watch_find(xd->watches, k->conn, abs, token) != NULL)
 		goto bad;
-	if (watch_add(xd->watches, k->conn, abs, token, (int)depth1 - 1,
+	if (watch_add(xd->watches, k->conn, abs, token, r.depth,
 	    prefix, &w) != 0)
 		return ENOMEM;
 	w->pnum = n;
