@@ -55,6 +55,7 @@ static void	 write_str(int, const char *, const char *);
 static void	 watch(int, const char *, const char *, const char *);
 static bool	 port_bound(const struct sim_guest *);
 static void	 guest_quiet(struct sim_guest *);
+static void	 store_ok(int);
 
 /* A daemon on a simulated Xen, and one dom0 connection. */
 static void
@@ -269,6 +270,13 @@ guest_quiet(struct sim_guest *g)
 
 #define S(lit)	(lit), (uint32_t)(sizeof(lit) - 1)
 
+/* The store passes its integrity check (CONTROL check). */
+static void
+store_ok(int s)
+{
+	answer(s, XS_CONTROL, S("check\0"), "OK");
+}
+
 START_TEST(test_introduce)
 {
 	struct sim_guest	*g;
@@ -372,6 +380,7 @@ START_TEST(test_release)
 	err(fd, XS_RELEASE, S("5\0"), "ENOENT");
 	err(fd, XS_RESUME, S("5\0"), "ENOENT");
 	err(fd, XS_SET_TARGET, S("5\0" "0\0"), "ENOENT");
+	store_ok(fd);
 	sim_guest_free(g);
 }
 END_TEST
@@ -429,6 +438,7 @@ START_TEST(test_cycles)
 		sim_guest_free(g);
 	}
 	expect_quiet(fd);
+	store_ok(fd);
 }
 END_TEST
 
@@ -456,6 +466,7 @@ START_TEST(test_keep_orphans)
 	ck_assert_int_eq(memcmp(fixture_req1(fd, XS_GET_PERMS, 0, "/tool/g5",
 	    &(uint32_t){ 0 }, &(uint32_t){ 0 }), "b0\0r6", 6), 0);
 	answer(fd, XS_IS_DOMAIN_INTRODUCED, S("5\0"), "F");
+	store_ok(fd);
 	sim_guest_free(g);
 }
 END_TEST
@@ -537,6 +548,7 @@ START_TEST(test_owner_gone)
 	expect_event(fd, "/tool/n9", "t");
 	expect_quiet(fd);
 	err(fd, XS_READ, S("/tool/n9\0"), "ENOENT");
+	store_ok(fd);
 }
 END_TEST
 
@@ -568,6 +580,7 @@ START_TEST(test_death)
 	expect_event(fd, "@releaseDomain", "r");
 	expect_event(fd, "@releaseDomain/6", "r1");
 	answer(fd, XS_IS_DOMAIN_INTRODUCED, S("6\0"), "F");
+	store_ok(fd);
 	sim_guest_free(g5);
 	sim_guest_free(g6);
 }
@@ -665,6 +678,7 @@ START_TEST(test_restart)
 	ck_assert_int_eq(sim_guest_write_node(g, 0, "data/z", "3"), 0);
 	ok(fd, XS_RELEASE, S("5\0"));
 	answer(fd, XS_IS_DOMAIN_INTRODUCED, S("5\0"), "F");
+	store_ok(fd);
 	sim_guest_free(g);
 	sim_guest_free(g6);
 }
@@ -719,6 +733,7 @@ START_TEST(test_death_while_down)
 	ck_assert_int_eq(sim_set_state(simdir, 8, "running"), 0);
 	snprintf(want, sizeof want, "%u", DOMAIN_FEATURES_ALL);
 	answer(fd, XS_GET_FEATURE, S("8\0"), want);
+	store_ok(fd);
 	sim_guest_free(g5);
 	sim_guest_free(g6);
 	sim_guest_free(g8);
