@@ -42,29 +42,8 @@
 /* Siblings fetched with one round of pipelined requests. */
 #define DUMP_WINDOW		64
 
-/* The domain table's records, as src/domain.c writes them (version 1). */
-#define DUMP_DOM_VERSION	1
-#define DUMP_DOM_HEAD		52
-#define DUMP_DOM_INTRODUCED	0x1
-#define DUMP_DOM_NO_TARGET	0xffffffffU
-
-/* The persisted watches, as src/watch.c writes them (version 1). */
-#define DUMP_WATCH_VERSION	1
-#define DUMP_WATCH_HEAD		8
-
 /* The permissions of special paths, as src/op-node.c keeps them. */
 #define DUMP_SPECIAL_META	"perms:"
-
-/*
- * Names of the quotas of a domain record, in its order; those of Xen's
- * GET_QUOTA where Xen has them.
- */
-static const char *const dump_quota_names[] = {
-	"nodes", "node-size", "watches", "transactions", "node-permissions",
-	"path-max", "transaction-nodes", "memory", "soft-memory",
-	"outstanding", "watch-event-timeout"
-};
-#define DUMP_NQUOTA	(sizeof dump_quota_names / sizeof *dump_quota_names)
 
 struct dump {
 	const char		*socket;
@@ -99,21 +78,11 @@ struct dump_node {
 	bool		 part;		/* DIRECTORY was E2BIG */
 };
 
-/* A domain record read from the table. */
-struct dump_domain {
-	uint32_t	 domid;
-	uint32_t	 local_port;
-	uint32_t	 features;
-	uint32_t	 target;
-	uint32_t	 flags;
-	uint32_t	 nquota;
-	uint32_t	 quota[DUMP_NQUOTA];
-};
-
+/* The domain records read from the table. */
 struct dump_domains {
-	struct dump_domain	*d;
-	size_t			 n;
-	size_t			 cap;
+	struct store_domain_record	*d;
+	size_t				 n;
+	size_t				 cap;
 };
 
 static void	dump_usage(FILE *);
@@ -581,21 +550,12 @@ dump_special(struct dump *d, const char *path)
 static int
 dump_domain_one(void *arg, uint64_t key, const void *val, size_t len)
 {
-	struct dump_domains	*ds = arg;
-	struct dump_domain	*x, *more;
-	const unsigned char	*p = val;
-	uint32_t		 version, domid, n;
-	size_t			 cap, i;
+	struct dump_domains		*ds = arg;
+	struct store_domain_record	 x, *more;
+	size_t				 cap;
 
-	if (len < DUMP_DOM_HEAD) {
-		tool_warnx("domain table: record %llu is too short: left out",
-		    (unsigned long long)key);
-		return (0);
-	}
-	memcpy(&version, p, 4);
-	memcpy(&domid, p + 4, 4);
-	if (version != DUMP_DOM_VERSION || domid != key ||
-	    domid > XS_DOMID_MAX) {
+	if (store_domain_record_decode(val, len, &x) != 0 || x.domid != key ||
+	    x.domid > XS_DOMID_MAX) {
 		tool_warnx("domain table: record %llu is not one this tool "
 		    "reads: left out", (unsigned long long)key);
 		return (0);
@@ -607,21 +567,7 @@ dump_domain_one(void *arg, uint64_t key, const void *val, size_t len)
 		ds->d = more;
 		ds->cap = cap;
 	}
-	x = &ds->d[ds->n++];
-	memset(x, 0, sizeof *x);
-	x->domid = domid;
-	memcpy(&x->local_port, p + 20, 4);
-	memcpy(&x->features, p + 24, 4);
-	memcpy(&x->target, p + 28, 4);
-	memcpy(&x->flags, p + 32, 4);
-	memcpy(&n, p + 48, 4);
-	if (n > (len - DUMP_DOM_HEAD) / 4)
-		n = (uint32_t)((len - DUMP_DOM_HEAD) / 4);
-	if (n > DUMP_NQUOTA)
-		n = DUMP_NQUOTA;
-	x->nquota = n;
-	for (i = 0; i < n; i++)
-		memcpy(&x->quota[i], p + DUMP_DOM_HEAD + 4 * i, 4);
+	ds->d[ds->n++] = x;
 	return (0);
 }
 
@@ -637,35 +583,23 @@ struct dump_watches {
 static int
 dump_watch_one(void *arg, uint64_t key, const void *val, size_t len)
 {
-	struct dump_watches	*dw = arg;
-	struct xs_stream_watch	 wa;
-	const char		*p = val, *path, *token;
-	uint32_t		 version, depth1;
-	size_t			 plen;
-	int			 rc;
+	struct dump_watches		*dw = arg;
+	struct store_watch_record	 x;
+	struct xs_stream_watch		 wa;
+	int				 rc;
 
 	if ((key >> 32) != dw->domid)
 		return (0);
-	if (len < DUMP_WATCH_HEAD + 2)
-		goto bad;
-	memcpy(&version, p, 4);
-	memcpy(&depth1, p + 4, 4);
-	path = p + DUMP_WATCH_HEAD;
-	if (version != DUMP_WATCH_VERSION ||
-	    memchr(path, '\0', len - DUMP_WATCH_HEAD) == NULL)
-		goto bad;
-	plen = strlen(path) + 1;
-	token = path + plen;
-	if (memchr(token, '\0', len - DUMP_WATCH_HEAD - plen) == NULL ||
-	    depth1 > XS_STREAM_DEPTH_ALL)
+	if (store_watch_record_decode(val, len, &x) != 0 ||
+	    x.depth >= (int)XS_STREAM_DEPTH_ALL)
 		goto bad;
 	memset(&wa, 0, sizeof wa);
 	wa.conn_id = dw->conn_id;
-	wa.path = path;
-	wa.token = token;
-	if (depth1 != 0) {
+	wa.path = x.path;
+	wa.token = x.token;
+	if (x.depth >= 0) {
 		wa.extended = true;
-		wa.depth = (uint16_t)(depth1 - 1);
+		wa.depth = (uint16_t)x.depth;
 	}
 	if ((rc = xs_stream_write_watch(&dw->d->w, &wa)) != 0) {
 		if (rc == EINVAL)
@@ -688,8 +622,8 @@ bad:
 static int
 dump_tables(struct dump *d)
 {
-	struct dump_domains	 ds = { 0 };
-	struct dump_domain	*x;
+	struct dump_domains		 ds = { 0 };
+	struct store_domain_record	*x;
 	struct dump_watches	 dw;
 	struct xs_stream_conn	 c;
 	struct xs_stream_quota	 q;
@@ -703,13 +637,13 @@ dump_tables(struct dump *d)
 	}
 	for (i = 0; i < ds.n; i++) {
 		x = &ds.d[i];
-		if ((x->flags & DUMP_DOM_INTRODUCED) == 0)
+		if ((x->flags & STORE_DOMAIN_INTRODUCED) == 0)
 			continue;
 		memset(&c, 0, sizeof c);
 		c.conn_id = ++d->conn_id;
 		c.conn_type = XS_STREAM_CONN_RING;
 		c.domid = (uint16_t)x->domid;
-		c.tdomid = x->target == DUMP_DOM_NO_TARGET ||
+		c.tdomid = x->target == STORE_DOMAIN_NO_TARGET ||
 		    x->target > XS_DOMID_MAX ? XS_STREAM_DOMID_INVALID :
 		    (uint16_t)x->target;
 		c.evtchn = x->local_port;
@@ -733,11 +667,12 @@ dump_tables(struct dump *d)
 		memset(&q, 0, sizeof q);
 		q.domid = (uint16_t)x->domid;
 		q.features = x->features;
-		q.n_dom = x->nquota;
-		for (k = 0; k < x->nquota; k++) {
+		for (k = 0; k < x->nquota && k < XS_STREAM_QUOTA_MAX &&
+		    store_quota_name((unsigned int)k) != NULL; k++) {
 			q.val[k] = x->quota[k];
-			q.name[k] = dump_quota_names[k];
+			q.name[k] = store_quota_name((unsigned int)k);
 		}
+		q.n_dom = (unsigned int)k;
 		if ((rc = xs_stream_write_quota(&d->w, XS_STREAM_DOMAIN,
 		    &q)) != 0) {
 			tool_warn(rc, "domain %u: cannot write its data",
