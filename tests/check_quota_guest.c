@@ -1,0 +1,595 @@
+/*
+ * check_quota_guest.c - quotas as unprivileged guests meet them, against
+ * the real xsdbd on a simulated Xen (--xen=sim:DIR), the guests speaking
+ * over real rings (sim-guest.c).
+ *
+ * Each quota is reached exactly at its limit, with the error and at the
+ * request where Xen's C xenstored 4.17 gives it (probed with a guest on
+ * the reference, started with the same options): nodes (-E) with the
+ * home counted and writes that create several nodes, in and out of
+ * transactions; node size (-S) of the node, of its new ancestors and of
+ * the parent that gains a child, and through SET_PERMS; watches (-W);
+ * transactions (-t); permissions per node (-A); path length (-M). Then
+ * the quotas xsdbd decides itself: memory (-Q memory) in the store's
+ * bytes, and the per-domain values of SET_QUOTA.
+ */
+#include "config.h"
+
+#include <check.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "daemon-fixture.h"
+#include "sim-guest.h"
+
+#define WAIT_MS		5000
+#define PORT_BASE	80
+#define HOME		"/local/domain/5"
+
+static struct fixture	 fx;
+static char		 simdir[128];
+static char		 xenarg[160];
+static int		 fd = -1;
+static struct sim_guest	*g5;
+
+static void	 setup(void);
+static void	 teardown(void);
+static void	 start(const char *const *);
+static struct sim_guest *guest(unsigned int);
+static size_t	 strings(char *, const char *, va_list);
+static int	 d0(uint32_t, const char *, ...);
+static int	 gr(struct sim_guest *, uint32_t, uint32_t, const char *, ...);
+static int	 gw(struct sim_guest *, const char *, size_t);
+static void	 d0w(const char *, size_t);
+static void	 d0_is(const char *, const char *, const char *);
+static uint32_t	 gtx(struct sim_guest *);
+static unsigned long long usage(unsigned int, const char *);
+
+/* A run directory for each test; the test starts the daemon. */
+static void
+setup(void)
+{
+	ck_assert_int_eq(sim_dir_make(simdir, sizeof simdir), 0);
+	snprintf(xenarg, sizeof xenarg, "--xen=sim:%s", simdir);
+	fixture_init(&fx);
+	fd = -1;
+	g5 = NULL;
+}
+
+/* Stop the daemon and remove the simulator's directory. */
+static void
+teardown(void)
+{
+	if (g5 != NULL)
+		sim_guest_free(g5);
+	g5 = NULL;
+	if (fd != -1)
+		close(fd);
+	fd = -1;
+	fixture_fini(&fx);
+	sim_dir_remove(simdir);
+}
+
+/* Start the daemon with quota options, connect, introduce guest 5. */
+static void
+start(const char *const *opts)
+{
+	const char	*extra[32];
+	size_t		 n = 0;
+
+	extra[n++] = xenarg;
+	while (opts != NULL && *opts != NULL) {
+		ck_assert_uint_lt(n, 31);
+		extra[n++] = *opts++;
+	}
+	extra[n] = NULL;
+	fixture_up(&fx, extra);
+	fd = fixture_connect(&fx);
+	g5 = guest(5);
+}
+
+/* A fresh guest with its home ("n<domid>"), introduced by dom0. */
+static struct sim_guest *
+guest(unsigned int domid)
+{
+	struct sim_guest	*g;
+
+	ck_assert_int_eq(sim_guest_new(simdir, domid, PORT_BASE + domid,
+	    true, &g), 0);
+	ck_assert_int_eq(sim_home_make(fx.sock, domid), 0);
+	ck_assert_int_eq(sim_guest_introduce(g, fx.sock), 0);
+	return g;
+}
+
+/* Put first and the strings of ap up to NULL, each with its NUL, in buf. */
+static size_t
+strings(char *buf, const char *first, va_list ap)
+{
+	const char	*s;
+	size_t		 len = 0, n;
+
+	for (s = first; s != NULL; s = va_arg(ap, const char *)) {
+		n = strlen(s) + 1;
+		ck_assert_uint_le(len + n, XS_PAYLOAD_MAX);
+		memcpy(buf + len, s, n);
+		len += n;
+	}
+	return len;
+}
+
+/* A dom0 request of strings: 0, or the errno its ERROR names. */
+static int
+d0(uint32_t type, const char *first, ...)
+{
+	char		 buf[XS_PAYLOAD_MAX];
+	const char	*r;
+	uint32_t	 rt, rl;
+	size_t		 n;
+	va_list		 ap;
+
+	va_start(ap, first);
+	n = strings(buf, first, ap);
+	va_end(ap);
+	r = fixture_req(fd, type, 0, buf, (uint32_t)n, &rt, &rl);
+	if (rt == XS_ERROR)
+		return xs_wire_error_from_name(r);
+	ck_assert_uint_eq(rt, type);
+	return 0;
+}
+
+/*
+ * A guest request of strings in transaction tx (first NULL: empty
+ * payload): 0 with the reply in g->msg, or the errno its ERROR names.
+ */
+static int
+gr(struct sim_guest *g, uint32_t type, uint32_t tx, const char *first, ...)
+{
+	char		 buf[XS_PAYLOAD_MAX];
+	size_t		 n = 0;
+	va_list		 ap;
+
+	va_start(ap, first);
+	if (first != NULL)
+		n = strings(buf, first, ap);
+	va_end(ap);
+	ck_assert_int_eq(sim_guest_request(g, type, tx, buf, (uint32_t)n,
+	    WAIT_MS), 0);
+	if (g->hdr.type == XS_ERROR)
+		return xs_wire_error_from_name(g->msg);
+	ck_assert_uint_eq(g->hdr.type, type);
+	return 0;
+}
+
+/* The guest writes vlen bytes of 'x' at path. */
+static int
+gw(struct sim_guest *g, const char *path, size_t vlen)
+{
+	char	buf[XS_PAYLOAD_MAX];
+	size_t	n = strlen(path) + 1;
+
+	ck_assert_uint_le(n + vlen, sizeof buf);
+	memcpy(buf, path, n);
+	memset(buf + n, 'x', vlen);
+	ck_assert_int_eq(sim_guest_request(g, XS_WRITE, 0, buf,
+	    (uint32_t)(n + vlen), WAIT_MS), 0);
+	if (g->hdr.type == XS_ERROR)
+		return xs_wire_error_from_name(g->msg);
+	return 0;
+}
+
+/* dom0 writes vlen bytes of 'y' at path. */
+static void
+d0w(const char *path, size_t vlen)
+{
+	char		 buf[XS_PAYLOAD_MAX];
+	const char	*r;
+	uint32_t	 rt, rl;
+	size_t		 n = strlen(path) + 1;
+
+	ck_assert_uint_le(n + vlen, sizeof buf);
+	memcpy(buf, path, n);
+	memset(buf + n, 'y', vlen);
+	r = fixture_req(fd, XS_WRITE, 0, buf, (uint32_t)(n + vlen), &rt, &rl);
+	ck_assert_msg(rt == XS_WRITE, "write %s: %s", path, r);
+}
+
+/* dom0's GET_QUOTA "a\0b\0" (b may be NULL) answers want. */
+static void
+d0_is(const char *a, const char *b, const char *want)
+{
+	char		 buf[64];
+	const char	*r;
+	uint32_t	 rt, rl;
+	size_t		 n;
+
+	n = (size_t)snprintf(buf, sizeof buf, "%s", a) + 1;
+	if (b != NULL)
+		n += (size_t)snprintf(buf + n, sizeof buf - n, "%s", b) + 1;
+	r = fixture_req(fd, XS_GET_QUOTA, 0, buf, (uint32_t)n, &rt, &rl);
+	ck_assert_uint_eq(rt, XS_GET_QUOTA);
+	ck_assert_str_eq(r, want);
+}
+
+/* The guest starts a transaction. */
+static uint32_t
+gtx(struct sim_guest *g)
+{
+	ck_assert_int_eq(gr(g, XS_TRANSACTION_START, 0, "", NULL), 0);
+	return (uint32_t)strtoul(g->msg, NULL, 10);
+}
+
+/* One line of CONTROL "quota <domid>": the number after "what :". */
+static unsigned long long
+usage(unsigned int domid, const char *what)
+{
+	char		 id[16], key[32], buf[16];
+	const char	*r, *p;
+	uint32_t	 rt, rl;
+	size_t		 n;
+
+	n = (size_t)snprintf(buf, sizeof buf, "quota%c%u", 0, domid) + 1;
+	r = fixture_req(fd, XS_CONTROL, 0, buf, (uint32_t)n, &rt, &rl);
+	ck_assert_uint_eq(rt, XS_CONTROL);
+	snprintf(id, sizeof id, "Domain %u:", domid);
+	ck_assert_ptr_nonnull(strstr(r, id));
+	snprintf(key, sizeof key, "\n%s", what);
+	ck_assert_ptr_nonnull(p = strstr(r, key));
+	p = strchr(p, ':');
+	ck_assert_ptr_nonnull(p);
+	return strtoull(p + 1, NULL, 10);
+}
+
+/* -E 10: the home and 9 nodes; writes creating many nodes; dom0's. */
+START_TEST(test_nodes)
+{
+	static const char *const opts[] = { "-E", "10", NULL };
+	char		 path[64];
+	unsigned int	 i;
+
+	start(opts);
+	ck_assert_uint_eq(usage(5, "nodes"), 1);
+	for (i = 0; i < 9; i++) {
+		snprintf(path, sizeof path, HOME "/n%u", i);
+		ck_assert_int_eq(gw(g5, path, 1), 0);
+	}
+	ck_assert_int_eq(gw(g5, HOME "/n9", 1), ENOSPC);
+	ck_assert_int_eq(gr(g5, XS_MKDIR, 0, HOME "/n9", NULL), ENOSPC);
+	ck_assert_uint_eq(usage(5, "nodes"), 10);
+	/* What exists may change. */
+	ck_assert_int_eq(gw(g5, HOME "/n0", 2), 0);
+	ck_assert_int_eq(gr(g5, XS_MKDIR, 0, HOME "/n0", NULL), 0);
+
+	/* Three free: three new nodes fit, four do not, and none is made. */
+	for (i = 0; i < 3; i++) {
+		snprintf(path, sizeof path, HOME "/n%u", i);
+		ck_assert_int_eq(gr(g5, XS_RM, 0, path, NULL), 0);
+	}
+	ck_assert_int_eq(gw(g5, HOME "/a/b/c/d", 1), ENOSPC);
+	ck_assert_int_eq(d0(XS_READ, HOME "/a", NULL), ENOENT);
+	ck_assert_int_eq(gw(g5, HOME "/a/b/c", 1), 0);
+	ck_assert_uint_eq(usage(5, "nodes"), 10);
+
+	/* dom0 is never refused, but what it makes for the guest counts. */
+	ck_assert_int_eq(gr(g5, XS_RM, 0, HOME "/a", NULL), 0);
+	for (i = 0; i < 12; i++) {
+		snprintf(path, sizeof path, HOME "/d%u", i);
+		ck_assert_int_eq(d0(XS_WRITE, path, NULL), 0);
+	}
+	ck_assert_uint_eq(usage(5, "nodes"), 19);
+	ck_assert_int_eq(gw(g5, HOME "/d0", 1), 0);
+	ck_assert_int_eq(gw(g5, HOME "/zz", 1), ENOSPC);
+}
+END_TEST
+
+/* -E 10 in a transaction: checked at its end, one node earlier. */
+START_TEST(test_nodes_txn)
+{
+	static const char *const opts[] = { "-E", "10", NULL };
+	uint32_t	tx;
+
+	start(opts);
+	/* 1 + 9 new nodes: fine outside, too many at the end of a txn. */
+	tx = gtx(g5);
+	ck_assert_int_eq(gr(g5, XS_WRITE, tx, HOME "/q0/a/b", NULL), 0);
+	ck_assert_int_eq(gr(g5, XS_WRITE, tx, HOME "/q1/a/b", NULL), 0);
+	ck_assert_int_eq(gr(g5, XS_WRITE, tx, HOME "/q2/a/b", NULL), 0);
+	ck_assert_int_eq(gr(g5, XS_TRANSACTION_END, tx, "T", NULL), ENOSPC);
+	ck_assert_uint_eq(usage(5, "nodes"), 1);
+	ck_assert_int_eq(d0(XS_READ, HOME "/q0", NULL), ENOENT);
+
+	/* 1 + 8: committed. */
+	tx = gtx(g5);
+	ck_assert_int_eq(gr(g5, XS_WRITE, tx, HOME "/q0/a/b", NULL), 0);
+	ck_assert_int_eq(gr(g5, XS_WRITE, tx, HOME "/q1/a/b", NULL), 0);
+	ck_assert_int_eq(gr(g5, XS_WRITE, tx, HOME "/q2/a", NULL), 0);
+	ck_assert_int_eq(gr(g5, XS_TRANSACTION_END, tx, "T", NULL), 0);
+	ck_assert_uint_eq(usage(5, "nodes"), 9);
+
+	/* A write outside takes the last node: the transaction fails. */
+	tx = gtx(g5);
+	ck_assert_int_eq(gr(g5, XS_WRITE, tx, HOME "/r0", NULL), 0);
+	ck_assert_int_eq(gw(g5, HOME "/s0", 1), 0);
+	ck_assert_uint_eq(usage(5, "nodes"), 10);
+	ck_assert_int_eq(gr(g5, XS_TRANSACTION_END, tx, "T", NULL), ENOSPC);
+	ck_assert_int_eq(d0(XS_READ, HOME "/r0", NULL), ENOENT);
+
+	/* At the quota, a transaction may not create, but may change. */
+	tx = gtx(g5);
+	ck_assert_int_eq(gr(g5, XS_WRITE, tx, HOME "/t", NULL), ENOSPC);
+	ck_assert_int_eq(gr(g5, XS_WRITE, tx, HOME "/s0", NULL), 0);
+	ck_assert_int_eq(gr(g5, XS_TRANSACTION_END, tx, "T", NULL), 0);
+	ck_assert_uint_eq(usage(5, "nodes"), 10);
+}
+END_TEST
+
+/* -S 200: Xen's record size, 24 + 8 per entry + value + child names. */
+START_TEST(test_node_size)
+{
+	static const char *const opts[] = { "-S", "200", NULL };
+	char		 path[64], lng[200], deep[300];
+	unsigned int	 i;
+
+	start(opts);
+	ck_assert_int_eq(gw(g5, HOME "/s", 166), 0);
+	ck_assert_int_eq(gw(g5, HOME "/s", 167), 0);
+	ck_assert_int_eq(gw(g5, HOME "/s", 168), ENOSPC);
+	ck_assert_int_eq(gr(g5, XS_RM, 0, HOME "/s", NULL), 0);
+	/* A new node is sized too. */
+	ck_assert_int_eq(gw(g5, HOME "/t", 168), ENOSPC);
+	ck_assert_int_eq(d0(XS_READ, HOME "/t", NULL), ENOENT);
+
+	/* Two entries: 8 bytes less of value. */
+	ck_assert_int_eq(d0(XS_WRITE, HOME "/p2", NULL), 0);
+	ck_assert_int_eq(d0(XS_SET_PERMS, HOME "/p2", "n5", "r0", NULL), 0);
+	ck_assert_int_eq(gw(g5, HOME "/p2", 159), 0);
+	ck_assert_int_eq(gw(g5, HOME "/p2", 160), ENOSPC);
+	ck_assert_int_eq(gw(g5, HOME "/p2", 158), 0);
+	ck_assert_int_eq(gr(g5, XS_SET_PERMS, 0, HOME "/p2", "n5", "r0", "r1",
+	    NULL), ENOSPC);
+	ck_assert_int_eq(gr(g5, XS_SET_PERMS, 0, HOME "/p2", "n5", NULL), 0);
+
+	/* A node dom0 made too big: the guest may read and remove it only. */
+	d0w(HOME "/big", 190);
+	ck_assert_int_eq(gr(g5, XS_READ, 0, HOME "/big", NULL), 0);
+	ck_assert_int_eq(gw(g5, HOME "/big", 190), ENOSPC);
+	ck_assert_int_eq(gr(g5, XS_SET_PERMS, 0, HOME "/big", "n5", NULL),
+	    ENOSPC);
+	ck_assert_int_eq(gr(g5, XS_MKDIR, 0, HOME "/big/c", NULL), ENOSPC);
+	ck_assert_int_eq(gr(g5, XS_RM, 0, HOME "/big", NULL), 0);
+
+	/*
+	 * The parent's list of children counts: 41 names of 4 bytes make
+	 * 32 + 164 = 196; a 42nd would make 200, a name of 1 byte 198.
+	 */
+	ck_assert_int_eq(gr(g5, XS_MKDIR, 0, HOME "/dir", NULL), 0);
+	for (i = 0; i < 41; i++) {
+		snprintf(path, sizeof path, HOME "/dir/c%02u", i);
+		ck_assert_int_eq(gr(g5, XS_MKDIR, 0, path, NULL), 0);
+	}
+	ck_assert_int_eq(gr(g5, XS_MKDIR, 0, HOME "/dir/c41", NULL), ENOSPC);
+	ck_assert_int_eq(gw(g5, HOME "/dir/c41/deep", 1), ENOSPC);
+	ck_assert_int_eq(gr(g5, XS_MKDIR, 0, HOME "/dir/c", NULL), 0);
+	/*
+	 * A created ancestor holds its child's name: "e" with a child of
+	 * 166 bytes makes 32 + 167 = 199, with one of 167 bytes 200.
+	 */
+	memset(lng, 'a', 167);
+	lng[167] = '\0';
+	snprintf(deep, sizeof deep, HOME "/e/%s/f", lng);
+	ck_assert_int_eq(gw(g5, deep, 1), ENOSPC);
+	ck_assert_int_eq(d0(XS_READ, HOME "/e", NULL), ENOENT);
+	lng[166] = '\0';
+	snprintf(deep, sizeof deep, HOME "/e/%s/f", lng);
+	ck_assert_int_eq(gw(g5, deep, 1), 0);
+}
+END_TEST
+
+/* The default -S 2048: 425 children fit in a directory, not 426. */
+START_TEST(test_node_size_children)
+{
+	char		path[64];
+	unsigned int	i;
+
+	start(NULL);
+	for (i = 0; i < 425; i++) {
+		snprintf(path, sizeof path, HOME "/q/n%u", i);
+		ck_assert_int_eq(gw(g5, path, 1), 0);
+	}
+	ck_assert_int_eq(gw(g5, HOME "/q/n425", 1), ENOSPC);
+	ck_assert_uint_eq(usage(5, "nodes"), 427);
+}
+END_TEST
+
+/* -W 3: four watches (Xen compares with '>'), then E2BIG. */
+START_TEST(test_watches)
+{
+	static const char *const opts[] = { "-W", "3", NULL };
+
+	start(opts);
+	ck_assert_int_eq(gr(g5, XS_WATCH, 0, HOME, "t0", NULL), 0);
+	ck_assert_int_eq(gr(g5, XS_WATCH, 0, HOME, "t1", NULL), 0);
+	ck_assert_int_eq(gr(g5, XS_WATCH, 0, HOME, "t2", NULL), 0);
+	ck_assert_int_eq(gr(g5, XS_WATCH, 0, HOME, "t3", NULL), 0);
+	ck_assert_int_eq(gr(g5, XS_WATCH, 0, HOME, "t4", NULL), E2BIG);
+	ck_assert_int_eq(gr(g5, XS_WATCH, 0, HOME, "t0", NULL), EEXIST);
+	ck_assert_uint_eq(usage(5, "watches"), 4);
+	ck_assert_int_eq(gr(g5, XS_UNWATCH, 0, HOME, "t0", NULL), 0);
+	ck_assert_int_eq(gr(g5, XS_WATCH, 0, HOME, "t9", NULL), 0);
+}
+END_TEST
+
+/* -t 2: three transactions (Xen compares with '>'), then ENOSPC. */
+START_TEST(test_transactions)
+{
+	static const char *const opts[] = { "-t", "2", NULL };
+	uint32_t	tx[3];
+	unsigned int	i;
+
+	start(opts);
+	for (i = 0; i < 3; i++)
+		tx[i] = gtx(g5);
+	ck_assert_int_eq(gr(g5, XS_TRANSACTION_START, 0, "", NULL), ENOSPC);
+	ck_assert_int_eq(gr(g5, XS_TRANSACTION_END, tx[0], "F", NULL), 0);
+	ck_assert_uint_ne(gtx(g5), 0);
+}
+END_TEST
+
+/* -A 3: SET_PERMS with four entries is ENOSPC. */
+START_TEST(test_permissions)
+{
+	static const char *const opts[] = { "-A", "3", NULL };
+
+	start(opts);
+	ck_assert_int_eq(gr(g5, XS_SET_PERMS, 0, HOME, "n5", "r1", "r2", "r3",
+	    NULL), ENOSPC);
+	ck_assert_int_eq(gr(g5, XS_SET_PERMS, 0, HOME, "n5", "r1", "r2",
+	    NULL), 0);
+	ck_assert_int_eq(d0(XS_SET_PERMS, HOME, "n5", "r1", "r2", "r3", "r4",
+	    NULL), 0);
+}
+END_TEST
+
+/* -M 50: 50 bytes past the home, not 51, in every request. */
+START_TEST(test_path_max)
+{
+	static const char *const opts[] = { "-M", "50", NULL };
+	char	rel[64], abs[96];
+
+	start(opts);
+	memset(rel, 'a', 50);
+	rel[50] = '\0';
+	ck_assert_int_eq(gw(g5, rel, 1), 0);
+	rel[50] = 'a';
+	rel[51] = '\0';
+	ck_assert_int_eq(gw(g5, rel, 1), EINVAL);
+	ck_assert_int_eq(gr(g5, XS_READ, 0, rel, NULL), EINVAL);
+	ck_assert_int_eq(gr(g5, XS_WATCH, 0, rel, "t", NULL), EINVAL);
+	snprintf(abs, sizeof abs, HOME "/%s", rel);
+	ck_assert_int_eq(gw(g5, abs, 1), EINVAL);
+	ck_assert_int_eq(d0(XS_WRITE, abs, NULL), EINVAL);
+}
+END_TEST
+
+/*
+ * Memory: the store's bytes of the nodes a domain owns (value, 5 per
+ * entry, name and its NUL). A write that would reach the quota is ENOMEM.
+ */
+START_TEST(test_memory)
+{
+	char			 quota[32];
+	unsigned long long	 used;
+
+	start(NULL);
+	used = usage(5, "memory");
+	/* The home: no value, one entry, the name "5". */
+	ck_assert_uint_eq(used, 7);
+	/* Each new node "mN" of 50 bytes: 50 + 5 + 2 + 1 = 58. */
+	snprintf(quota, sizeof quota, "%llu", used + 3 * 58 + 1);
+	ck_assert_int_eq(d0(XS_SET_QUOTA, "5", "memory", quota, NULL), 0);
+	ck_assert_int_eq(gw(g5, HOME "/m0", 50), 0);
+	ck_assert_int_eq(gw(g5, HOME "/m1", 50), 0);
+	ck_assert_int_eq(gw(g5, HOME "/m2", 50), 0);
+	ck_assert_uint_eq(usage(5, "memory"), used + 3 * 58);
+	ck_assert_int_eq(gw(g5, HOME "/m3", 50), ENOMEM);
+	ck_assert_int_eq(gw(g5, HOME "/m2", 51), ENOMEM);
+	ck_assert_int_eq(gw(g5, HOME "/m2", 49), 0);
+	ck_assert_int_eq(gr(g5, XS_SET_PERMS, 0, HOME "/m2", "n5", "r0",
+	    NULL), ENOMEM);
+	/* Reading and removing go on. */
+	ck_assert_int_eq(gr(g5, XS_READ, 0, HOME "/m0", NULL), 0);
+	ck_assert_int_eq(gr(g5, XS_RM, 0, HOME "/m0", NULL), 0);
+	ck_assert_int_eq(gw(g5, HOME "/m3", 50), 0);
+	/* dom0 is not held to it. */
+	ck_assert_int_eq(d0(XS_WRITE, HOME "/m9", NULL), 0);
+	ck_assert_int_eq(d0(XS_SET_QUOTA, "5", "memory", "0", NULL), 0);
+	ck_assert_int_eq(gw(g5, HOME "/m4", 50), 0);
+}
+END_TEST
+
+/* SET_QUOTA with a domid: that domain's own values, others keep theirs. */
+START_TEST(test_domain_quota)
+{
+	struct sim_guest	*g6;
+
+	start(NULL);
+	g6 = guest(6);
+	ck_assert_int_eq(d0(XS_SET_QUOTA, "5", "nodes", "3", NULL), 0);
+	d0_is("5", "nodes", "3");
+	d0_is("6", "nodes", "1000");
+	d0_is("nodes", NULL, "1000");
+	ck_assert_int_eq(gw(g5, HOME "/a", 1), 0);
+	ck_assert_int_eq(gw(g5, HOME "/b", 1), 0);
+	ck_assert_int_eq(gw(g5, HOME "/c", 1), ENOSPC);
+	ck_assert_int_eq(gw(g6, "/local/domain/6/a", 1), 0);
+	ck_assert_int_eq(gw(g6, "/local/domain/6/b", 1), 0);
+	ck_assert_int_eq(gw(g6, "/local/domain/6/c", 1), 0);
+
+	/* 0 is no limit. */
+	ck_assert_int_eq(gw(g5, HOME "/a", 4000), ENOSPC);
+	ck_assert_int_eq(d0(XS_SET_QUOTA, "5", "node-size", "0", NULL), 0);
+	ck_assert_int_eq(gw(g5, HOME "/a", 4000), 0);
+	ck_assert_int_eq(gw(g6, "/local/domain/6/a", 4000), ENOSPC);
+
+	/* The daemon's values change for domains without their own. */
+	ck_assert_int_eq(d0(XS_SET_QUOTA, "nodes", "4", NULL), 0);
+	ck_assert_int_eq(gw(g6, "/local/domain/6/d", 1), ENOSPC);
+	ck_assert_int_eq(gw(g5, HOME "/c", 1), ENOSPC);
+	ck_assert_int_eq(d0(XS_SET_QUOTA, "watches", "1", NULL), 0);
+	ck_assert_int_eq(gr(g6, XS_WATCH, 0, "a", "t0", NULL), 0);
+	ck_assert_int_eq(gr(g6, XS_WATCH, 0, "a", "t1", NULL), 0);
+	ck_assert_int_eq(gr(g6, XS_WATCH, 0, "a", "t2", NULL), E2BIG);
+	ck_assert_int_eq(gr(g5, XS_WATCH, 0, "a", "t0", NULL), 0);
+	ck_assert_int_eq(gr(g5, XS_WATCH, 0, "a", "t1", NULL), 0);
+	ck_assert_int_eq(gr(g5, XS_WATCH, 0, "a", "t2", NULL), 0);
+	sim_guest_free(g6);
+}
+END_TEST
+
+/* The suite. */
+static Suite *
+quota_guest_suite(void)
+{
+	Suite	*s;
+	TCase	*tc;
+
+	s = suite_create("quota_guest");
+
+	tc = tcase_create("core");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_domain_quota);
+	tcase_add_test(tc, test_memory);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("limits");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_nodes);
+	tcase_add_test(tc, test_nodes_txn);
+	tcase_add_test(tc, test_node_size);
+	tcase_add_test(tc, test_node_size_children);
+	tcase_add_test(tc, test_watches);
+	tcase_add_test(tc, test_transactions);
+	tcase_add_test(tc, test_permissions);
+	tcase_add_test(tc, test_path_max);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+/* Run the suite; fail if any test failed. */
+int
+main(void)
+{
+	SRunner	*sr;
+	int	 failed;
+
+	sr = srunner_create(quota_guest_suite());
+	srunner_run_all(sr, CK_ENV);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
