@@ -20,6 +20,7 @@
 
 #include <check.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,6 +46,7 @@ static void	 guest_ok(struct sim_guest *);
 static size_t	 msg(char *, uint32_t, uint32_t, const char *, const char *);
 static void	 put_all(struct sim_guest *, const void *, size_t);
 static void	 wait_two(struct sim_guest *, struct sim_guest *);
+static bool	 log_has(const char *);
 
 /* A daemon on a simulated Xen in a directory of its own. */
 static void
@@ -124,6 +126,25 @@ static void
 put_all(struct sim_guest *g, const void *buf, size_t len)
 {
 	ck_assert_int_eq(sim_guest_write(g, buf, len, WAIT_MS), 0);
+}
+
+/* True if the daemon's log holds text. */
+static bool
+log_has(const char *text)
+{
+	static char	buf[1 << 20];
+	size_t		len = 0;
+	ssize_t		n;
+	int		lfd;
+
+	if ((lfd = open(fx.log, O_RDONLY)) == -1)
+		return false;
+	while (len < sizeof buf - 1 &&
+	    (n = read(lfd, buf + len, sizeof buf - 1 - len)) > 0)
+		len += (size_t)n;
+	close(lfd);
+	buf[len] = '\0';
+	return strstr(buf, text) != NULL;
 }
 
 /* Wait until either guest is notified, and take the notifications. */
@@ -613,6 +634,46 @@ START_TEST(test_never_reads_events)
 }
 END_TEST
 
+/*
+ * --xen: a value that names no backend is a bad option (2); a simulator
+ * directory that is not there, or Xen on a host without it, a clear
+ * start-up error (1).
+ */
+START_TEST(test_xen_option)
+{
+	const char	*bad[] = { "--xen=bogus", "--xen=sim:", "--xen=sim",
+			    "--xen=", NULL };
+	const char	*args[8];
+	char		 db[sizeof fx.dir + 8], sock[sizeof fx.dir + 8];
+	size_t		 i;
+
+	/* Not the store and socket of the daemon that runs. */
+	snprintf(db, sizeof db, "%s/db2", fx.dir);
+	snprintf(sock, sizeof sock, "%s/sock2", fx.dir);
+	args[0] = "--db";
+	args[1] = db;
+	args[2] = "--socket";
+	args[3] = sock;
+	args[5] = NULL;
+	for (i = 0; bad[i] != NULL; i++) {
+		args[4] = bad[i];
+		ck_assert_msg(fixture_run(&fx, args) == 2, "%s", bad[i]);
+	}
+	ck_assert(log_has("invalid value \"bogus\" for --xen"));
+
+	args[4] = "--xen=sim:/nonexistent/xsdb-sim";
+	ck_assert_int_eq(fixture_run(&fx, args), 1);
+	ck_assert(log_has("simulated Xen: /nonexistent/xsdb-sim"));
+
+	if (access("/dev/xen/evtchn", F_OK) == 0)
+		return;		/* a Xen host: real mode would start */
+	args[4] = "--xen=xen";
+	ck_assert_int_eq(fixture_run(&fx, args), 1);
+	ck_assert(log_has("cannot open the Xen event-channel device"));
+	ck_assert(log_has("--xen=none"));
+}
+END_TEST
+
 /* The suite: core, limits, errors. */
 static Suite *
 ring_daemon_suite(void)
@@ -646,6 +707,7 @@ ring_daemon_suite(void)
 	tcase_add_test(tc, test_oversize);
 	tcase_add_test(tc, test_bad_req_indices);
 	tcase_add_test(tc, test_bad_rsp_indices);
+	tcase_add_test(tc, test_xen_option);
 	suite_add_tcase(s, tc);
 	return s;
 }
