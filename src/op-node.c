@@ -29,7 +29,9 @@
  *	  bytes after the last NUL are ignored; it may name @introduceDomain
  *	  and @releaseDomain, whose permissions decide who sees their
  *	  events. An unprivileged caller is held to the permissions quota
- *	  first (ENOSPC, before the entries or the path are looked at),
+ *	  first (ENOSPC, before the entries or the path are looked at); an
+ *	  owner that is no domain Xen knows is ENOENT (with --xen=none,
+ *	  where there is no Xen to ask, every domain is taken to exist);
  *	  must own the node (EACCES; a domain acting for the owner through
  *	  SET_TARGET does) and may not give it away (EPERM). For a special
  *	  path, a name that is not one of the two and a caller that does
@@ -71,6 +73,7 @@ static uint32_t	op_owner(const struct request *);
 static int	op_dir_add(void *, const char *, size_t);
 static int	op_offset(const char *, unsigned int *);
 static bool	op_special_known(const char *);
+static bool	op_domain_exists(struct xsdbd *, uint32_t);
 static int	op_set_special_perms(struct request *, const char *,
 		    const struct xs_perm *, unsigned int);
 
@@ -410,6 +413,23 @@ op_set_special_perms(struct request *req, const char *path,
 	return request_ack(req);
 }
 
+/*
+ * May a permission list name domid as its owner? dom0, DOMID_ANY, the
+ * domains the daemon knows and those Xen reports may; without Xen
+ * (--xen=none) any may.
+ */
+static bool
+op_domain_exists(struct xsdbd *xd, uint32_t domid)
+{
+	enum xen_domstate	st;
+
+	if (domid == 0 || domid == XS_DOMID_ANY ||
+	    domain_find(xd, domid) != NULL ||
+	    strcmp(xen_backend(xd), "none") == 0)
+		return true;
+	return xen_domain_state(xd, domid, &st) == 0 && st != XEN_DOM_GONE;
+}
+
 /* SET_PERMS "path\0perm\0...": replace a node's permission list. */
 int
 op_set_perms(struct request *req)
@@ -435,6 +455,8 @@ op_set_perms(struct request *req)
 			return EINVAL;
 		s += strlen(s) + 1;
 	}
+	if (!op_domain_exists(req->xd, perms[0].domid))
+		return ENOENT;
 	if ((rc = request_path(req, req->data, XS_PATH_SPECIAL, &path)) != 0)
 		return rc;
 	if (path[0] == '@')

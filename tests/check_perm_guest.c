@@ -379,6 +379,7 @@ START_TEST(test_set_perms)
 	    0);
 	d0_perms_are("/g/own5", "n5\0r0", 6);
 	ck_assert_int_eq(gr(g5, XS_SET_PERMS, "/g/own5", "n0", NULL), EPERM);
+	ck_assert_int_eq(sim_set_state(simdir, 6, "running"), 0);
 	ck_assert_int_eq(gr(g5, XS_SET_PERMS, "/g/own5", "b6", NULL), EPERM);
 	d0_perms_are("/g/own5", "n5\0r0", 6);
 	/* Read and write are not ownership. */
@@ -396,6 +397,13 @@ START_TEST(test_set_perms)
 	    "r3", "r4", "r6", NULL), ENOSPC);
 	ck_assert_int_eq(gr(g5, XS_SET_PERMS, "/g/own5", "n5", "r1", "r2",
 	    "r3", "r4", NULL), 0);
+	/* The owner must be a domain Xen knows; other entries need not. */
+	ck_assert_int_eq(gr(g5, XS_SET_PERMS, "/g/own5", "n900", NULL),
+	    ENOENT);
+	ck_assert_int_eq(d0(XS_SET_PERMS, "/g/own5", "n900", NULL), ENOENT);
+	ck_assert_int_eq(gr(g5, XS_SET_PERMS, "/g/own5", "n5", "r900", NULL),
+	    0);
+	d0_perms_are("/g/own5", "n5\0r900", 8);
 	/* dom0 may give anything to anyone. */
 	ck_assert_int_eq(d0(XS_SET_PERMS, "/g/own5", "n0", NULL), 0);
 	ck_assert_int_eq(gr(g5, XS_READ, "/g/own5", NULL), EACCES);
@@ -458,6 +466,7 @@ START_TEST(test_target)
 	struct sim_guest	*g6;
 	unsigned int		 i;
 
+	g6 = guest(6);
 	d0_node("/t/a", "n0", "r6", "w5", NULL);
 	d0_node("/t/b", "n0", "w5", "r6", NULL);
 	d0_node("/t/c", "n5", NULL);
@@ -465,7 +474,6 @@ START_TEST(test_target)
 	d0_node("/t/e", "n6", NULL);
 	d0_node("/t/f", "r5", NULL);
 	d0_node("/t/h", "n0", "n6", "b5", NULL);
-	g6 = guest(6);
 	ck_assert_int_eq(gr(g6, XS_READ, "/t/c", NULL), EACCES);
 	ck_assert_int_eq(d0(XS_SET_TARGET, "6", "5", NULL), 0);
 	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
