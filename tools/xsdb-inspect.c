@@ -1213,12 +1213,14 @@ inspect_check(struct inspect *in)
 	}
 	if (!in->json) {
 		if (in->errors == 0)
-			fprintf(in->out, "no problems found in %llu nodes\n",
-			    (unsigned long long)st.nodes);
+			fprintf(in->out, "no problems found in %llu node%s\n",
+			    (unsigned long long)st.nodes,
+			    st.nodes == 1 ? "" : "s");
 		else
-			fprintf(in->out, "%lu problem%s found in %llu nodes\n",
+			fprintf(in->out, "%lu problem%s found in %llu node%s\n",
 			    in->errors, in->errors == 1 ? "" : "s",
-			    (unsigned long long)st.nodes);
+			    (unsigned long long)st.nodes,
+			    st.nodes == 1 ? "" : "s");
 	}
 	return (0);
 }
@@ -1267,6 +1269,7 @@ main(int argc, char **argv)
 		case 'd':
 			if (!inspect_number(optarg, UINT_MAX, &v)) {
 				warnx("invalid depth \"%s\"", optarg);
+				inspect_usage(stderr);
 				return (INSPECT_EXIT_USAGE);
 			}
 			in.max_depth = (unsigned int)v;
