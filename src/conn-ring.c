@@ -179,18 +179,19 @@ conn_ring_write(struct conn *c, const void *buf, size_t len, size_t *done)
 	struct conn_ring	*cr = c->priv;
 
 	*done = 0;
-	conn_ring_turn(cr);
-	if (cr->written >= CONN_RING_WRITE_TURN)
-		return 0;
-	if (len > CONN_RING_WRITE_TURN - cr->written)
-		len = CONN_RING_WRITE_TURN - cr->written;
 	if (cr->broken) {
 		/* Nothing goes to a ring that is not served. */
 		buf_reset(&c->out);
 		return 0;
 	}
+	/* Whole messages of before a reset go nowhere, and cost nothing. */
 	if (cr->drop_msgs > 0 && (*done = conn_ring_skip(cr, buf, len)) > 0)
 		return 0;
+	conn_ring_turn(cr);
+	if (cr->written >= CONN_RING_WRITE_TURN)
+		return 0;
+	if (len > CONN_RING_WRITE_TURN - cr->written)
+		len = CONN_RING_WRITE_TURN - cr->written;
 	if (xs_ring_write(cr->page, XS_RING_RSP, buf, len, done) != 0) {
 		conn_ring_violation(c, XS_RING_ERROR_RINGIDX,
 		    "inconsistent reply indices");

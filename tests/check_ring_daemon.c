@@ -389,6 +389,45 @@ START_TEST(test_reconnect)
 END_TEST
 
 /*
+ * INTRODUCE of a domain already introduced resets its ring as Xen's
+ * daemon does: whatever the guest had sent, and every reply not yet on
+ * the ring when the reset came, are gone (also replies the turn had
+ * already made, when its requests ran before the INTRODUCE). Repeated
+ * so that both orders come up.
+ */
+START_TEST(test_reintroduce)
+{
+	struct sim_guest	*g = guest(17);
+	struct xs_header	 hd;
+	char			 m[64], intro[32], p[XS_PAYLOAD_MAX + 1];
+	size_t			 len, ilen;
+	unsigned int		 round, i;
+
+	len = msg(m, XS_READ, 5, "ok", NULL);
+	ilen = (size_t)snprintf(intro, sizeof intro, "17%c4113%c%u%c", 0, 0,
+	    PORT, 0);
+	guest_ok(g);
+	for (round = 0; round < 40; round++) {
+		for (i = 0; i < 20; i++)
+			put_all(g, m, len);
+		/* On a connection that is there already, to come at once. */
+		fixture_send(fd, XS_INTRODUCE, 1, 0, intro, (uint32_t)ilen);
+		ck_assert_int_eq(fixture_recv(fd, &hd, p, WAIT_MS), 0);
+		ck_assert_uint_eq(hd.type, XS_INTRODUCE);
+		dom0_sync();
+		ck_assert_uint_eq(xs_ring_load(&g->ring->rsp_prod), 0);
+		ck_assert_uint_eq(xs_ring_load(&g->ring->rsp_cons), 0);
+		ck_assert_uint_eq(xs_ring_load(&g->ring->req_prod), 0);
+		ck_assert_uint_eq(sim_guest_error(g), 0);
+		/* The next reply is to the next request. */
+		g->next_req_id = 1000 + round;
+		guest_ok(g);
+	}
+	sim_guest_free(g);
+}
+END_TEST
+
+/*
  * A payload over 4096 bytes: error 3, the ring is no longer served (what
  * the guest puts afterwards stays there), others are served, and a
  * reconnect brings it back.
@@ -691,6 +730,7 @@ ring_daemon_suite(void)
 	tcase_add_test(tc, test_watch_txn);
 	tcase_add_test(tc, test_many_guests);
 	tcase_add_test(tc, test_reconnect);
+	tcase_add_test(tc, test_reintroduce);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("limits");
