@@ -851,8 +851,9 @@ START_TEST(test_command_line)
 		{ "ls", "/a", "/b", NULL },
 		{ "node", NULL },
 		{ "summary", "-r", NULL },
+		{ "-d", NULL },
 		{ "ls", "-b", NULL },
-		{ "top", "-d", "x", NULL },
+		{ "top", "-L", "x", NULL },
 		{ "top", "many", NULL },
 		{ "top", "1000001", NULL },
 		{ "check", "extra", NULL },
@@ -925,17 +926,17 @@ START_TEST(test_limits)
 	ck_assert_uint_eq(count_lines(r.out), below);
 	run_free(&r);
 
-	/* top 0, top -d 0, top -b. */
+	/* top 0, top -L 0, top -b. */
 	inspect(&r, tmp, "top", "0", NULL);
 	ck_assert_int_eq(r.status, 0);
 	ck_assert_uint_eq(count_lines(r.out), 1);
 	run_free(&r);
 	json_ok(tmp, "top", "assert len(d['subtrees']) == 10");
-	inspect(&r, tmp, "--json", "top", "-d", "0", "1000000", NULL);
+	inspect(&r, tmp, "--json", "top", "-L", "0", "1000000", NULL);
 	ck_assert_int_eq(python(r.out, "s = d['subtrees']\n"
 	    "assert len(s) == 1 and s[0]['path'] == '/'"), 0);
 	run_free(&r);
-	inspect(&r, tmp, "--json", "top", "-b", "-d", "1", NULL);
+	inspect(&r, tmp, "--json", "top", "-b", "-L", "1", NULL);
 	ck_assert_int_eq(python(r.out, "s = d['subtrees']\n"
 	    "assert [x['path'] for x in s] == ['/', '/long', '/bin']\n"
 	    "assert s[2]['bytes'] == 256 + 5 + 4"), 0);

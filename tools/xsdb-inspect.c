@@ -52,7 +52,7 @@
 /* Options that only some commands take. */
 #define INSPECT_OPT_R		0x1	/* ls -r */
 #define INSPECT_OPT_B		0x2	/* top -b */
-#define INSPECT_OPT_D		0x4	/* top -d */
+#define INSPECT_OPT_L		0x4	/* top -L */
 
 struct inspect;
 
@@ -72,7 +72,7 @@ struct inspect {
 	bool			 json;
 	bool			 recursive;	/* ls -r */
 	bool			 by_bytes;	/* top -b */
-	unsigned int		 max_depth;	/* top -d */
+	unsigned int		 max_depth;	/* top -L */
 	unsigned int		 opts;		/* INSPECT_OPT_* given */
 	const char		*path;		/* ls, node */
 	unsigned long		 count;		/* top */
@@ -194,7 +194,7 @@ static const struct inspect_cmd inspect_cmds[] = {
 	{ "domains", inspect_domains, INSPECT_ARG_NONE, 0, 0, 0 },
 	{ "watches", inspect_watches, INSPECT_ARG_NONE, 0, 0, 0 },
 	{ "top", inspect_top, INSPECT_ARG_COUNT, 0, 1,
-	    INSPECT_OPT_B | INSPECT_OPT_D },
+	    INSPECT_OPT_B | INSPECT_OPT_L },
 	{ "usage", inspect_usage_cmd, INSPECT_ARG_NONE, 0, 0, 0 },
 	{ "check", inspect_check, INSPECT_ARG_NONE, 0, 0, 0 },
 };
@@ -204,7 +204,11 @@ static void
 inspect_usage(FILE *f)
 {
 	fprintf(f,
-"usage: xsdb-inspect [--db dir] [--json] command [args]\n"
+"usage: xsdb-inspect [-j] [-d dir] command [args]\n"
+"\n"
+"Options:\n"
+"  -d, --db dir        the database directory (default %s)\n"
+"  -j, --json          JSON instead of text\n"
 "\n"
 "Commands:\n"
 "  summary             figures about the database\n"
@@ -212,12 +216,11 @@ inspect_usage(FILE *f)
 "  node path           one node in full\n"
 "  domains             the domain table\n"
 "  watches             the persisted watches\n"
-"  top [-b] [-d depth] [n]\n"
+"  top [-b] [-L depth] [n]\n"
 "                      the n largest subtrees by nodes (-b: by bytes)\n"
 "  usage               nodes and bytes per owning domain\n"
-"  check               the integrity check; exit status 1 on a finding\n"
-"\n"
-"The database is %s unless --db is given.\n", INSPECT_DEFAULT_DB);
+"  check               the integrity check; exit status 1 on a finding\n",
+	    INSPECT_DEFAULT_DB);
 }
 
 /* Parse a decimal number up to max. */
@@ -964,7 +967,7 @@ inspect_top_cmp(const void *a, const void *b, void *arg)
 	return (0);
 }
 
-/* top [-b] [-d depth] [n]: the largest subtrees. */
+/* top [-b] [-L depth] [n]: the largest subtrees. */
 static int
 inspect_top(struct inspect *in)
 {
@@ -1229,7 +1232,7 @@ int
 main(int argc, char **argv)
 {
 	static const struct option	 longopts[] = {
-		{ "db", required_argument, NULL, 'D' },
+		{ "db", required_argument, NULL, 'd' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -1246,10 +1249,10 @@ main(int argc, char **argv)
 	in.db = INSPECT_DEFAULT_DB;
 	in.max_depth = UINT_MAX;
 	in.out = stdout;
-	while ((ch = getopt_long(argc, argv, "bd:hjr", longopts,
+	while ((ch = getopt_long(argc, argv, "bd:hjL:r", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
-		case 'D':
+		case 'd':
 			in.db = optarg;
 			break;
 		case 'j':
@@ -1266,14 +1269,14 @@ main(int argc, char **argv)
 			in.by_bytes = true;
 			in.opts |= INSPECT_OPT_B;
 			break;
-		case 'd':
+		case 'L':
 			if (!inspect_number(optarg, UINT_MAX, &v)) {
 				warnx("invalid depth \"%s\"", optarg);
 				inspect_usage(stderr);
 				return (INSPECT_EXIT_USAGE);
 			}
 			in.max_depth = (unsigned int)v;
-			in.opts |= INSPECT_OPT_D;
+			in.opts |= INSPECT_OPT_L;
 			break;
 		default:
 			inspect_usage(stderr);
