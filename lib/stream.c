@@ -147,6 +147,24 @@ static void	xs_stream_put16(unsigned char *, uint16_t);
 static void	xs_stream_put32(unsigned char *, uint32_t);
 static int	xs_stream_check_token(const char *, size_t *);
 
+/* The path of a node: absolute, or special of path characters. */
+int
+xs_stream_node_path_check(const char *path)
+{
+	const char	*p;
+
+	if (path == NULL || xs_path_check(path, XS_PATH_SPECIAL) != 0)
+		return (EINVAL);
+	if (path[0] != '@')
+		return (0);
+	for (p = path + 1; *p != '\0'; p++) {
+		if (strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+		    "0123456789/_@-", *p) == NULL)
+			return (EINVAL);
+	}
+	return (0);
+}
+
 /* Name of a record type. */
 const char *
 xs_stream_type_name(uint32_t type)
@@ -649,7 +667,7 @@ xs_stream_read_node(struct xs_stream_reader *r, size_t off, uint32_t len,
 	if ((rc = xs_stream_string(r, poff, plen, "the node path",
 	    &n->path)) != 0)
 		return (rc);
-	if (xs_path_check(n->path, XS_PATH_SPECIAL) != 0)
+	if (xs_stream_node_path_check(n->path) != 0)
 		return (xs_stream_fail(r, poff, "node path \"%.64s\" is not a "
 		    "valid path", n->path));
 	n->value = r->buf + poff + plen;
@@ -1043,7 +1061,7 @@ xs_stream_write_node(struct xs_stream_writer *w,
 	unsigned int	i;
 	uint8_t		flags;
 
-	if (n->path == NULL || xs_path_check(n->path, XS_PATH_SPECIAL) != 0)
+	if (xs_stream_node_path_check(n->path) != 0)
 		return (EINVAL);
 	plen = strlen(n->path) + 1;
 	if (n->nperms > XS_PERMS_MAX || (n->nperms == 0 && (n->conn_id == 0 ||
@@ -1116,8 +1134,7 @@ xs_stream_write_quota(struct xs_stream_writer *w, uint32_t type,
 	iov[1].iov_base = vals;
 	iov[1].iov_len = 4 * (size_t)n;
 	for (i = 0; i < n; i++) {
-		if (q->name[i] == NULL || (len = strlen(q->name[i])) == 0 ||
-		    len >= UINT16_MAX)
+		if (q->name[i] == NULL || (len = strlen(q->name[i])) == 0)
 			return (EINVAL);
 		iov[2 + i].iov_base = (void *)(uintptr_t)q->name[i];
 		iov[2 + i].iov_len = len + 1;

@@ -102,7 +102,7 @@ xs_text_write_node(xs_stream_out_fn *out, void *arg,
 	int			 len, rc;
 
 	if (n->conn_id != 0 || n->nperms == 0 || n->nperms > XS_PERMS_MAX ||
-	    n->path == NULL || xs_path_check(n->path, XS_PATH_SPECIAL) != 0 ||
+	    xs_stream_node_path_check(n->path) != 0 ||
 	    n->vlen > XS_TEXT_VALUE_MAX || (n->vlen > 0 && v == NULL))
 		return (EINVAL);
 	plen = strlen(n->path);
@@ -346,7 +346,7 @@ xs_text_line(struct xs_text_reader *r, size_t off, size_t end,
 	memcpy(r->path, b + off, plen);
 	r->path[plen] = '\0';
 	if (memchr(r->path, '\0', plen) != NULL ||
-	    xs_path_check(r->path, XS_PATH_SPECIAL) != 0)
+	    xs_stream_node_path_check(r->path) != 0)
 		return (xs_text_fail(r, off, "\"%.64s\" is not a valid path",
 		    r->path));
 	if (end - i < 4 || memcmp(b + i, " = \"", 4) != 0)

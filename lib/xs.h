@@ -655,6 +655,13 @@ struct xs_stream_record {
 const char	*xs_stream_type_name(uint32_t type);
 
 /*
+ * Check the path of a NODE_DATA record: an absolute path (xs_path_check),
+ * or a special one ("@introduceDomain") made of the characters a path may
+ * hold. Returns 0 or EINVAL.
+ */
+int		 xs_stream_node_path_check(const char *path);
+
+/*
  * A reader of the stream in buf[0..len), which must stay unchanged while
  * the reader lives. It allocates (the ids it has seen, to check that
  * records only name connections, transactions and domains defined
@@ -672,7 +679,7 @@ void		 xs_stream_reader_free(struct xs_stream_reader *r);
  * Checked: ident, version, flags; each length (no record past the end,
  * none over XS_STREAM_RECORD_MAX, the padding present, the body's fields
  * filling it up to its padding); known types for the version; paths
- * (xs_path_check, special paths allowed for nodes; watch paths may be
+ * (xs_stream_node_path_check for nodes; watch paths may also be
  * relative); NUL-terminated strings with no NUL inside; permissions
  * (letters n, r, w, b, flags, domids as xs_perm_parse, at most
  * XS_PERMS_MAX, at least one for a committed node); that connections,

@@ -951,6 +951,8 @@ START_TEST(test_writer_limits)
 	ck_assert_int_eq(xs_stream_write_node(&w, &n), EINVAL);
 	n.path = "a";
 	ck_assert_int_eq(xs_stream_write_node(&w, &n), EINVAL);
+	n.path = "@a b";
+	ck_assert_int_eq(xs_stream_write_node(&w, &n), EINVAL);
 	n.path = "/a";
 	p[0].domid = XS_DOMID_MAX + 1;
 	ck_assert_int_eq(xs_stream_write_node(&w, &n), EINVAL);
@@ -1132,6 +1134,12 @@ START_TEST(test_bad_nodes)
 	expect_error(m.p, m.len, 46, "domain id 32752");
 	v = 3;
 	memcpy(m.p + 46, &v, 2);
+
+	/* A special path of characters no path has. */
+	mem_free(&m);
+	node_stream(&m, "@ab", "", 0, p, 2);
+	m.p[49] = '"';
+	expect_error(m.p, m.len, 48, "is not a valid path");
 
 	/* Permission count 0 for a committed node. */
 	mem_free(&m);
@@ -1339,6 +1347,7 @@ START_TEST(test_text_errors)
 	expect_text_error("# c\n/a = \"x\" (n0)\n/a/ = \"\" (n0)", 3, 1,
 	    "not a valid path");
 	expect_text_error("/a=\"x\" (n0)", 1, 1, "not a valid path");
+	expect_text_error("@a\"b = \"\" (n0)", 1, 1, "not a valid path");
 	expect_text_error("/a  = \"x\" (n0)", 1, 3, "after the path");
 	expect_text_error("/a = x (n0)", 1, 3, "after the path");
 	expect_text_error("/a = \"x (n0)", 1, 13, "no closing quote");
