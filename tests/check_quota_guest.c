@@ -549,6 +549,36 @@ START_TEST(test_domain_quota)
 }
 END_TEST
 
+/*
+ * Many guests at once, writes interleaved: each is held to its own node
+ * quota (-E 5: its home and 4 more), whatever the others do.
+ */
+START_TEST(test_many_guests)
+{
+	static const char *const opts[] = { "-E", "5", NULL };
+	struct sim_guest	*g[16];
+	char			 path[64];
+	unsigned int		 i, k;
+
+	start(opts);
+	for (k = 0; k < 16; k++)
+		g[k] = guest(10 + k);
+	for (i = 0; i < 6; i++) {
+		for (k = 0; k < 16; k++) {
+			snprintf(path, sizeof path, "/local/domain/%u/n%u",
+			    10 + k, i);
+			ck_assert_int_eq(gw(g[k], path, 10), i < 4 ? 0 : ENOSPC);
+		}
+	}
+	for (k = 0; k < 16; k++) {
+		ck_assert_uint_eq(usage(10 + k, "nodes"), 5);
+		sim_guest_free(g[k]);
+	}
+	ck_assert_uint_eq(usage(5, "nodes"), 1);
+	ck_assert_int_eq(gw(g5, HOME "/x", 1), 0);
+}
+END_TEST
+
 /* The suite. */
 static Suite *
 quota_guest_suite(void)
@@ -576,6 +606,7 @@ quota_guest_suite(void)
 	tcase_add_test(tc, test_transactions);
 	tcase_add_test(tc, test_permissions);
 	tcase_add_test(tc, test_path_max);
+	tcase_add_test(tc, test_many_guests);
 	suite_add_tcase(s, tc);
 	return s;
 }
