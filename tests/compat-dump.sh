@@ -43,6 +43,51 @@ start_fresh()
 	extra_pids="$extra_pids $(cat "$1/pid")"
 }
 
+# Start xsdbd with the simulated Xen in directory $1 ($1/sim).
+start_sim()
+{
+	mkdir -p "$1/sim" || tap_bail "mkdir $1"
+	"$XSDB_TOP_BUILDDIR/src/xsdbd" --db "$1/db" --socket "$1/socket" \
+	    --pid-file "$1/pid" --xen="sim:$1/sim" >"$1/daemon.log" 2>&1 ||
+	    tap_bail "xsdbd did not start in $1: $(cat "$1/daemon.log")"
+	extra_pids="$extra_pids $(cat "$1/pid")"
+}
+
+# The records of a stream other than nodes, one line each, read by a
+# reader written from the design independently of lib/stream.c.
+records()
+{
+	/usr/bin/python3 - "$1" <<'PY'
+import struct, sys
+b = open(sys.argv[1], "rb").read()
+assert b[:8] == b"xenstore"
+ver, flags = struct.unpack(">II", b[8:16])
+e = ">" if flags & 1 else "<"
+off = 16
+while True:
+    t, ln = struct.unpack(e + "II", b[off:off + 8])
+    body = b[off + 8:off + 8 + ln]
+    if t == 0:
+        print("END", ver, len(b) - off - 8)
+        break
+    if t == 2:
+        cid, ct, f, dom, tdom, ev = struct.unpack(e + "IHHHHI", body[:16])
+        print("CONNECTION", cid, "ring" if ct == 0 else "socket", dom, tdom)
+    elif t in (3, 8):
+        cid, pl, tl = struct.unpack(e + "IHH", body[:8])
+        h = 8 if t == 3 else 12
+        depth = "" if t == 3 else " depth %d" % struct.unpack(e + "H", body[8:10])
+        print("WATCH", cid, body[h:h + pl - 1].decode(),
+              body[h + pl:h + pl + tl - 1].decode() + depth)
+    elif t == 7:
+        dom, n, feat = struct.unpack(e + "HHI", body[:8])
+        print("DOMAIN", dom, "features", feat, "quotas", n)
+    elif t != 5:
+        print("TYPE", t)
+    off += 8 + (ln + 7) // 8 * 8
+PY
+}
+
 # Output (stdout then stderr) and exit status of a command, as one text.
 res()
 {
@@ -66,7 +111,7 @@ tap_same()
 }
 
 xsdb_start
-tap_plan 39
+tap_plan 42
 d=$XSDB_RUNDIR
 
 # A store with escaped values, permissions and a directory too long for
@@ -169,6 +214,38 @@ start_fresh "$d/p"
 XENSTORED_PATH=$d/p/socket "$dump" -o "$d/p.xs"
 tap_same "a daemon on the restored directory serves the same" \
     "$d/live.xs" "$d/p.xs"
+
+# An introduced domain with a persisted watch, in an offline dump.
+start_sim "$d/s"
+guest="$XSDB_TOP_BUILDDIR/tools/xsdb-sim-guest --sim $d/s/sim \
+    --socket $d/s/socket --domid 3"
+$guest --new || tap_bail "cannot introduce domain 3"
+$guest write data/x hello || tap_bail "guest write"
+mkfifo "$d/s/events" || tap_bail "mkfifo"
+$guest --timeout 20000 watch data 2 >"$d/s/events" &
+guest_pid=$!
+# The first event comes once the watch is set (and persisted); the guest
+# is then killed before it can take its watch away.
+read -r first <"$d/s/events"
+kill -KILL "$guest_pid" 2>/dev/null
+wait "$guest_pid" 2>/dev/null
+"$dump" --db "$d/s/db" -o "$d/s.xs"
+tap_is "an offline dump holds the domain and its watch" \
+    "$first
+$(records "$d/s.xs")" \
+    "data
+CONNECTION 1 ring 3 32756
+WATCH 1 data t
+DOMAIN 3 features 15 quotas 0
+END 2 0"
+tap_is "a restore leaves them out, and says so" \
+    "$(mkdir "$d/s2"; res "$restore" --db "$d/s2/db" "$d/s.xs")" \
+    "xenstore-restore: 3 records other than committed nodes (connections, \
+watches, transactions, domain data) were not restored
+[0]"
+"$dump" --db "$d/s2/db" -f text >"$d/s2.txt"
+tap_is "with all the nodes" "$("$dump" --db "$d/s/db" -f text |
+    cmp - "$d/s2.txt" && echo same)" same
 
 # Bad input: a clear error, nothing written.
 printf 'xenstorX\0\0\0\2\0\0\0\0' >"$d/bad-ident"
