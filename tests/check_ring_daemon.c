@@ -18,10 +18,15 @@
  */
 #include "config.h"
 
+#include <sys/prctl.h>
+#include <sys/wait.h>
+
 #include <check.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +52,7 @@ static size_t	 msg(char *, uint32_t, uint32_t, const char *, const char *);
 static void	 put_all(struct sim_guest *, const void *, size_t);
 static void	 wait_two(struct sim_guest *, struct sim_guest *);
 static bool	 log_has(const char *);
+static void	 reap_orphans(void);
 
 /* A daemon on a simulated Xen in a directory of its own. */
 static void
@@ -752,13 +758,51 @@ ring_daemon_suite(void)
 	return s;
 }
 
+/*
+ * A failed assertion ends a test's process at once, before its teardown:
+ * its daemon, reparented to us (a subreaper), is killed here.
+ */
+static void
+reap_orphans(void)
+{
+	struct dirent	*de;
+	DIR		*d;
+	FILE		*f;
+	char		 path[300], *p, line[512];
+	long		 ppid;
+	pid_t		 pid;
+
+	if ((d = opendir("/proc")) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		if ((pid = (pid_t)strtol(de->d_name, &p, 10)) <= 0 || *p != '\0')
+			continue;
+		snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
+		if ((f = fopen(path, "r")) == NULL)
+			continue;
+		ppid = 0;
+		/* pid (comm) state ppid: comm may hold spaces. */
+		if (fgets(line, sizeof line, f) != NULL &&
+		    (p = strrchr(line, ')')) != NULL)
+			sscanf(p + 1, " %*c %ld", &ppid);
+		fclose(f);
+		if (ppid == (long)getpid()) {
+			kill(pid, SIGKILL);
+			waitpid(pid, NULL, 0);
+		}
+	}
+	closedir(d);
+}
+
 int
 main(void)
 {
 	SRunner	*sr = srunner_create(ring_daemon_suite());
 	int	 failed;
 
+	(void)prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
 	srunner_run_all(sr, CK_NORMAL);
+	reap_orphans();
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
 	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
