@@ -111,7 +111,7 @@ tap_same()
 }
 
 xsdb_start
-tap_plan 42
+tap_plan 43
 d=$XSDB_RUNDIR
 
 # A store with escaped values, permissions and a directory too long for
@@ -269,6 +269,12 @@ tap_is "a child before its parent" \
     "$(res "$restore" --socket "$d/c/socket" "$d/order.txt")" \
     "xenstore-restore: $d/order.txt: node /zz/y comes before its parent
 [1]"
+/usr/bin/python3 -c 'print("/v = \"" + "x" * 4094 + "\" (n0)")' >"$d/v.txt"
+tap_is "a value no daemon could serve, offline too" \
+    "$(res "$restore" --db "$d/v/db" "$d/v.txt"; [ -e "$d/v" ] || echo ' none')" \
+    "xenstore-restore: $d/v.txt: /v: the node does not fit a WRITE and a \
+SET_PERMS of 4096 bytes
+[1] none"
 XENSTORED_PATH=$d/c/socket "$dump" -f text -o "$d/c2.txt"
 tap_same "bad files changed nothing" "$d/live.txt" "$d/c2.txt"
 tap_is "an empty file restores nothing" \

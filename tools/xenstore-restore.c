@@ -5,8 +5,9 @@
  *
  * The whole input is read and checked first (xs_stream_next or
  * xs_text_next on every record; each node's parent earlier in the dump
- * or outside it; no node twice; over a socket, each WRITE and SET_PERMS
- * within XS_PAYLOAD_MAX): a bad dump changes nothing.
+ * or outside it; no node twice; each node within what one WRITE and one
+ * SET_PERMS carry, XS_PAYLOAD_MAX, so that a daemon can serve it): a bad
+ * dump changes nothing.
  *
  * Then, unless --force, the target must not hold data where the dump
  * goes: below each node of the dump whose parent is not in the dump
@@ -192,7 +193,7 @@ restore_scan(struct restore *r)
 				rc = EINVAL;
 				break;
 			}
-			if (r->db == NULL && plen + 1 + restore_perms_len(n) >
+			if (plen + 1 + restore_perms_len(n) >
 			    XS_PAYLOAD_MAX) {
 				tool_warnx("%s: %s: too many permissions for "
 				    "one SET_PERMS", r->iname, n->path);
@@ -208,8 +209,8 @@ restore_scan(struct restore *r)
 			rc = EINVAL;
 			break;
 		}
-		if (r->db == NULL && (plen + 1 + n->vlen > XS_PAYLOAD_MAX ||
-		    plen + 1 + restore_perms_len(n) > XS_PAYLOAD_MAX)) {
+		if (plen + 1 + n->vlen > XS_PAYLOAD_MAX ||
+		    plen + 1 + restore_perms_len(n) > XS_PAYLOAD_MAX) {
 			tool_warnx("%s: %s: the node does not fit a WRITE and "
 			    "a SET_PERMS of %u bytes", r->iname, n->path,
 			    XS_PAYLOAD_MAX);
