@@ -17,10 +17,10 @@
 #define TOOL_EXIT_ERROR		1
 #define TOOL_EXIT_USAGE		2
 
+/* tool-util.c */
+
 /* The nodes of a fresh store, which a restore may always write over. */
 extern const char *const tool_fresh_nodes[];
-
-/* tool-util.c */
 
 /* Name the messages start with (set from argv[0] by tool_init). */
 extern const char	*tool_name;
