@@ -10,7 +10,9 @@
  *	--xen=sim:DIR	a simulated Xen in directory DIR (xen-sim.c), where
  *			tests and demos act as guests over real ring pages
  *	--xen=none	socket clients only; nothing can be mapped or bound,
- *			so INTRODUCE fails as for a domain that does not exist
+ *			so INTRODUCE fails as for a domain that does not exist;
+ *			the state of a domain other than dom0 is unknown, so
+ *			domains introduced earlier are kept, detached
  *
  * Every pending port is taken from the backend in one go when its
  * descriptor is readable, handed to the ring connection bound to it (or to
@@ -129,11 +131,18 @@ xen_none_unmap(struct xen *x, unsigned int domid, void *page)
 {
 }
 
-/* Only dom0, the socket clients' domain, exists. */
+/*
+ * dom0, the socket clients' domain, runs. Of any other domain nothing is
+ * known, not even that it is gone (ENOSYS): a store whose domains were
+ * introduced under a real or simulated Xen keeps them, detached, rather
+ * than releasing them and their nodes.
+ */
 static int
 xen_none_state(struct xen *x, unsigned int domid, enum xen_domstate *st)
 {
-	*st = domid == 0 ? XEN_DOM_RUNNING : XEN_DOM_GONE;
+	if (domid != 0)
+		return ENOSYS;
+	*st = XEN_DOM_RUNNING;
 	return 0;
 }
 
