@@ -111,7 +111,7 @@ tap_same()
 }
 
 xsdb_start
-tap_plan 43
+tap_plan 45
 d=$XSDB_RUNDIR
 
 # A store with escaped values, permissions and a directory too long for
@@ -190,6 +190,19 @@ tap_is "a subtree refuses only where it goes" \
     '[0]
 /other = "o" (n0)
 /other/x = "" (r2)'
+
+# Progress, on a terminal only.
+start_fresh "$d/t"
+if command -v script >/dev/null; then
+	tap_is "progress on a terminal" \
+	    "$(script -qec "$restore --socket $d/t/socket $d/live.xs" /dev/null |
+	    tr '\r' '\n' | grep . | tail -1)" \
+	    "xenstore-restore: 316 of 316 nodes"
+else
+	tap_ok "progress on a terminal # SKIP no script(1)"
+fi
+tap_is "no progress elsewhere" \
+    "$(res "$restore" --force --socket "$d/t/socket" "$d/live.xs")" "[0]"
 
 # The text form back into a fresh daemon.
 start_fresh "$d/c"

@@ -31,6 +31,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "store.h"
@@ -60,6 +61,7 @@ struct restore {
 	char			**tops;
 	size_t			 ntops;
 	bool			 progress;
+	double			 shown;		/* when progress was shown */
 
 	/* Live. */
 	struct xs_client	*c;
@@ -440,12 +442,20 @@ restore_live_batch(struct restore *r, struct restore_batch *b)
 	return (rc);
 }
 
-/* Progress on a terminal: nodes done of all. */
+/* Progress on a terminal: nodes done of all, five times a second. */
 static void
 restore_progress(struct restore *r, bool last)
 {
+	struct timespec	ts;
+	double		now;
+
 	if (!r->progress)
 		return;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	if (!last && now - r->shown < 0.2)
+		return;
+	r->shown = now;
 	fprintf(stderr, "\r%s: %zu of %zu nodes", tool_name, r->done,
 	    r->nodes);
 	if (last)
