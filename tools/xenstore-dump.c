@@ -9,7 +9,8 @@
  * DIRECTORY_PART for lists too long for one reply), and the transaction is
  * committed at the end. xsdbd answers from one snapshot; Xen's daemon
  * answers EAGAIN to the commit if anything read changed meanwhile, and the
- * walk is then done again, up to DUMP_TRIES times. Special nodes cannot
+ * walk is then done again, up to DUMP_TRIES times, a little later each
+ * time. Special nodes cannot
  * be read over the wire (GET_PERMS of "@..." is EINVAL in both daemons)
  * and are left out.
  *
@@ -32,6 +33,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "store.h"
 #include "tool-util.h"
@@ -446,6 +448,7 @@ dump_live_once(struct dump *d)
 static int
 dump_live(struct dump *d)
 {
+	struct timespec	 pause;
 	const char	*path = tool_socket_path(d->socket);
 	int		 rc, tries;
 
@@ -455,6 +458,12 @@ dump_live(struct dump *d)
 	}
 	d->req_id = 1;
 	for (tries = 0; tries < DUMP_TRIES; tries++) {
+		if (tries > 0) {
+			/* Let a burst of changes pass: 0.1 s, 0.2 s ... */
+			pause.tv_sec = 0;
+			pause.tv_nsec = 100000000L * tries;
+			nanosleep(&pause, NULL);
+		}
 		d->buf.len = 0;
 		d->nodes = 0;
 		if (!d->text && (rc = xs_stream_writer_init(&d->w,
