@@ -22,6 +22,7 @@
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,6 +66,8 @@ static void	 json_ok(const char *, const char *, const char *);
 static unsigned int count_lines(const char *);
 static void	 populate(const char *);
 static void	 write_many(struct xs_client *, const char *, unsigned int);
+static pid_t	 spawn_piped(const char *, int *);
+static void	 readers_alone(const char *);
 
 /* A temporary directory per test. */
 static void
@@ -275,6 +278,46 @@ write_many(struct xs_client *c, const char *prefix, unsigned int count)
 			ck_assert_uint_eq(rep.hdr.type, XS_WRITE);
 		}
 	}
+}
+
+/*
+ * Start `ls -r /` on db writing into a pipe (*rfd, its read end) and
+ * its messages into tmp/err; return once its snapshot is taken (its
+ * first bytes came), with the tool stuck if the listing is long.
+ */
+static pid_t
+spawn_piped(const char *db, int *rfd)
+{
+	char	errf[4200], c;
+	pid_t	pid;
+	int	p[2], fd;
+
+	snprintf(errf, sizeof errf, "%s/err", tmp);
+	ck_assert_int_eq(pipe(p), 0);
+	pid = fork();
+	ck_assert_int_ne(pid, -1);
+	if (pid == 0) {
+		child_env();
+		dup2(p[1], 1);
+		if ((fd = open(errf, O_WRONLY | O_CREAT | O_TRUNC,
+		    0600)) != -1)
+			dup2(fd, 2);
+		close(p[0]);
+		close(p[1]);
+		execl(bin, bin, "--db", db, "ls", "-r", "/", (char *)NULL);
+		_exit(127);
+	}
+	close(p[1]);
+	ck_assert_int_eq(read(p[0], &c, 1), 1);
+	*rfd = p[0];
+	return (pid);
+}
+
+/* No reader slot of the database is taken but the one of the check. */
+static void
+readers_alone(const char *db)
+{
+	json_ok(db, "summary", "assert d['readers_used'] == 1, d");
 }
 
 /* A small tree with values, permissions and owners. */
@@ -533,6 +576,27 @@ START_TEST(test_snapshot)
 	    "04999\"   (n0)\n"));
 	ck_assert_ptr_null(strstr(out, "/new"));
 	free(out);
+
+	/*
+	 * Stopped inside its snapshot by a signal, or by a reader that
+	 * goes away, the tool gives its reader slot back: a slot left
+	 * would keep the daemon from reusing pages.
+	 */
+	pid = spawn_piped(fx.db, &p[0]);
+	ck_assert_int_eq(kill(pid, SIGTERM), 0);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	close(p[0]);
+	ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM);
+	readers_alone(fx.db);
+	pid = spawn_piped(fx.db, &p[0]);
+	close(p[0]);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 1);
+	snprintf(buf, sizeof buf, "%s/err", tmp);
+	out = slurp(buf);
+	ck_assert_str_eq(out, "");
+	free(out);
+	readers_alone(fx.db);
 
 	/* A new run sees the changes; the store is sound. */
 	inspect(&r, fx.db, "ls", "/new", NULL);

@@ -14,6 +14,13 @@
  * object; a string carries each byte as the code point of the same value
  * (U+0000 to U+00FF), so a value that is not text survives the trip.
  *
+ * A snapshot holds a slot in LMDB's table of readers, and a slot left by
+ * a process that died keeps the daemon from reusing the pages it sees
+ * until someone clears it. So the tool never dies inside its snapshot if
+ * it can help it: SIGINT, SIGTERM and SIGHUP only set a flag (and break a
+ * blocked write), SIGPIPE is ignored, and every step checks the flag and
+ * the output; the snapshot is then closed and the signal raised again.
+ *
  * Exit status: 0; 1 on an error, or when check finds a problem; 2 for a
  * bad command line.
  */
@@ -23,6 +30,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -40,6 +48,9 @@
 /* top: subtrees shown by default, and at most. */
 #define INSPECT_TOP_DEFAULT	10
 #define INSPECT_TOP_MAX		1000000
+
+/* The error of a run stopped by a signal or by its output failing. */
+#define INSPECT_STOPPED		ECANCELED
 
 /* Bytes a permission entry counts (store.h, struct store_usage). */
 #define INSPECT_PERM_BYTES	5
@@ -82,6 +93,7 @@ struct inspect {
 	FILE			*out;
 	bool			 first;		/* JSON: first item of a list */
 	unsigned long		 errors;	/* problems met on the way */
+	int			 out_errno;	/* the output failed so */
 };
 
 /* Nodes and bytes of a subtree. */
@@ -141,6 +153,8 @@ struct inspect_check_watches {
 };
 
 static void	 inspect_usage(FILE *);
+static void	 inspect_on_signal(int);
+static int	 inspect_stopped(struct inspect *);
 static bool	 inspect_number(const char *, unsigned long, unsigned long *);
 static void	 inspect_json_string(FILE *, const void *, size_t);
 static void	 inspect_text_string(FILE *, const void *, size_t);
@@ -187,6 +201,9 @@ static int	 inspect_note_domid(void *, uint64_t, const void *, size_t);
 static int	 inspect_check_watch(void *, uint64_t, const void *, size_t);
 static int	 inspect_check(struct inspect *);
 
+/* The signal that asks the run to stop, or 0. */
+static volatile sig_atomic_t	inspect_signo;
+
 static const struct inspect_cmd inspect_cmds[] = {
 	{ "summary", inspect_summary, INSPECT_ARG_NONE, 0, 0, 0 },
 	{ "ls", inspect_ls, INSPECT_ARG_PATH, 0, 1, INSPECT_OPT_R },
@@ -221,6 +238,27 @@ inspect_usage(FILE *f)
 "  usage               nodes and bytes per owning domain\n"
 "  check               the integrity check; exit status 1 on a finding\n",
 	    INSPECT_DEFAULT_DB);
+}
+
+/* A signal that ends the run: note it, to end cleanly. */
+static void
+inspect_on_signal(int signo)
+{
+	inspect_signo = signo;
+}
+
+/*
+ * INSPECT_STOPPED once a signal came or the output failed (its errno
+ * kept), else 0. Called at every step that prints.
+ */
+static int
+inspect_stopped(struct inspect *in)
+{
+	if (in->out_errno == 0 && ferror(in->out))
+		in->out_errno = errno != 0 ? errno : EIO;
+	if (inspect_signo != 0 || in->out_errno != 0)
+		return (INSPECT_STOPPED);
+	return (0);
 }
 
 /* Parse a decimal number up to max. */
@@ -455,6 +493,8 @@ inspect_walk_node(struct inspect *in, struct inspect_walk *w, char *path,
 	int			 error;
 
 	tot->nodes = tot->bytes = 0;
+	if ((error = inspect_stopped(in)) != 0)
+		return (error);
 	if ((error = store_get(in->t, path, &node)) != 0) {
 		if (depth == 0 || (error != ENOENT && error != EINVAL))
 			return (error);
@@ -516,7 +556,7 @@ inspect_walk(struct inspect *in, struct inspect_walk *w, const char *start,
 	error = inspect_walk_node(in, w, path, len, 0, tot);
 	if (error == ENOENT)
 		warnx("there is no node %s", start);
-	else if (error != 0)
+	else if (error != 0 && error != INSPECT_STOPPED)
 		warnx("cannot read the tree: %s", strerror(error));
 	return (error);
 }
@@ -716,6 +756,8 @@ inspect_domain_one(void *arg, uint64_t key, const void *val, size_t len)
 	FILE				*f = in->out;
 	uint32_t			 i;
 
+	if (inspect_stopped(in) != 0)
+		return (INSPECT_STOPPED);
 	if (store_domain_record_decode(val, len, &r) != 0 || r.domid != key) {
 		in->errors++;
 		if (in->json) {
@@ -791,7 +833,7 @@ inspect_domains(struct inspect *in)
 	    inspect_domain_one, in);
 	if (in->json)
 		fputs("\n]}\n", in->out);
-	if (error != 0)
+	if (error != 0 && error != INSPECT_STOPPED)
 		warnx("cannot read the domain table: %s", strerror(error));
 	return (error);
 }
@@ -806,6 +848,8 @@ inspect_watch_one(void *arg, uint64_t key, const void *val, size_t len)
 	unsigned int			 num = (unsigned int)(key & 0xffffffffU);
 	FILE				*f = in->out;
 
+	if (inspect_stopped(in) != 0)
+		return (INSPECT_STOPPED);
 	if (store_watch_record_decode(val, len, &r) != 0) {
 		in->errors++;
 		if (in->json) {
@@ -861,7 +905,7 @@ inspect_watches(struct inspect *in)
 	    inspect_watch_one, in);
 	if (in->json)
 		fputs("\n]}\n", in->out);
-	if (error != 0)
+	if (error != 0 && error != INSPECT_STOPPED)
 		warnx("cannot read the watches: %s", strerror(error));
 	return (error);
 }
@@ -1027,6 +1071,8 @@ inspect_usage_one(void *arg, uint32_t domid, const struct store_usage *u)
 {
 	struct inspect	*in = arg;
 
+	if (inspect_stopped(in) != 0)
+		return (INSPECT_STOPPED);
 	if (in->json) {
 		inspect_item(in);
 		fprintf(in->out, "{\"domid\":%u,\"nodes\":%llu,\"bytes\":%llu}",
@@ -1059,7 +1105,8 @@ inspect_usage_cmd(struct inspect *in)
 	if (error != 0) {
 		if (in->json)
 			fputs("\n]}\n", in->out);
-		warnx("cannot read the usage: %s", strerror(error));
+		if (error != INSPECT_STOPPED)
+			warnx("cannot read the usage: %s", strerror(error));
 		return (error);
 	}
 	if (in->json)
@@ -1080,6 +1127,8 @@ inspect_finding(void *arg, const char *finding)
 	struct inspect	*in = arg;
 
 	in->errors++;
+	if (inspect_stopped(in) != 0)
+		return;
 	if (in->json) {
 		inspect_item(in);
 		inspect_json_string(in->out, finding, strlen(finding));
@@ -1207,11 +1256,15 @@ inspect_check(struct inspect *in)
 		error = store_table_foreach(in->t, STORE_TABLE_WATCHES,
 		    inspect_check_watch, &cw);
 	free(cw.ids.v);
+	if (error == 0)
+		error = inspect_stopped(in);
 	if (in->json)
 		fprintf(in->out, "\n],\"problems\":%lu,\"nodes\":%llu}\n",
 		    in->errors, (unsigned long long)st.nodes);
 	if (error != 0) {
-		warnx("cannot check the database: %s", strerror(error));
+		if (error != INSPECT_STOPPED)
+			warnx("cannot check the database: %s",
+			    strerror(error));
 		return (error);
 	}
 	if (!in->json) {
@@ -1240,6 +1293,7 @@ main(int argc, char **argv)
 	const struct inspect_cmd	*cmd = NULL;
 	struct inspect			 in;
 	struct store_config		 cfg;
+	struct sigaction		 sa;
 	unsigned long			 v;
 	char				 errbuf[512];
 	size_t				 i;
@@ -1303,6 +1357,15 @@ main(int argc, char **argv)
 		return (INSPECT_EXIT_USAGE);
 	}
 
+	/* No SA_RESTART: a signal must break a write blocked on a pipe. */
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = inspect_on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
 	memset(&cfg, 0, sizeof cfg);
 	cfg.dir = in.db;
 	cfg.read_only = true;
@@ -1323,9 +1386,17 @@ main(int argc, char **argv)
 
 	status = error != 0 || in.errors != 0 ? INSPECT_EXIT_ERROR :
 	    INSPECT_EXIT_OK;
-	if (fflush(stdout) != 0 || ferror(stdout)) {
-		warn("cannot write the output");
-		status = INSPECT_EXIT_ERROR;
+	if (inspect_signo != 0) {
+		signal(inspect_signo, SIG_DFL);
+		raise(inspect_signo);
 	}
+	errno = 0;
+	if (in.out_errno == 0 && (fflush(stdout) != 0 || ferror(stdout)))
+		in.out_errno = errno != 0 ? errno : EIO;
+	/* A reader that has seen enough (head, a pager) needs no word. */
+	if (in.out_errno != 0 && in.out_errno != EPIPE)
+		warnx("cannot write the output: %s", strerror(in.out_errno));
+	if (in.out_errno != 0)
+		status = INSPECT_EXIT_ERROR;
 	return (status);
 }
