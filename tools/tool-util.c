@@ -67,6 +67,17 @@ tool_warn(int err, const char *fmt, ...)
 	fprintf(stderr, ": %s\n", strerror(err));
 }
 
+/* Append a child's name from store_list, with its NUL, to a tool_buf. */
+int
+tool_buf_name(void *arg, const char *name, size_t len)
+{
+	int	rc;
+
+	if ((rc = tool_buf_out(arg, name, len)) != 0)
+		return (rc);
+	return (tool_buf_out(arg, "", 1));
+}
+
 /* Append to a buffer. */
 int
 tool_buf_out(void *arg, const void *buf, size_t len)

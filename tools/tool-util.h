@@ -45,6 +45,9 @@ struct tool_buf {
 int		 tool_buf_out(void *arg, const void *buf, size_t len);
 void		 tool_buf_free(struct tool_buf *b);
 
+/* A store_child_fn appending a child's name and its NUL to a tool_buf. */
+int		 tool_buf_name(void *arg, const char *name, size_t len);
+
 /*
  * Read a whole file ("-" or NULL: standard input) into b. Returns 0 or an
  * errno value.

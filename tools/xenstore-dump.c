@@ -98,7 +98,6 @@ static int	dump_live_fetch(struct dump *, struct dump_node *, size_t);
 static int	dump_live_walk(struct dump *, struct dump_node *);
 static int	dump_live_once(struct dump *);
 static int	dump_live(struct dump *);
-static int	dump_kid(void *, const char *, size_t);
 static int	dump_offline_walk(struct dump *, const char *);
 static int	dump_special(struct dump *, const char *);
 static int	dump_domain_one(void *, uint64_t, const void *, size_t);
@@ -482,18 +481,6 @@ dump_live(struct dump *d)
 	return (rc);
 }
 
-/* store_list: append a child's name, with its NUL. */
-static int
-dump_kid(void *arg, const char *name, size_t len)
-{
-	struct tool_buf	*b = arg;
-	int		 rc;
-
-	if ((rc = tool_buf_out(b, name, len)) != 0)
-		return (rc);
-	return (tool_buf_out(b, "", 1));
-}
-
 /* Write a node of the store and its subtree. */
 static int
 dump_offline_walk(struct dump *d, const char *path)
@@ -516,7 +503,7 @@ dump_offline_walk(struct dump *d, const char *path)
 		return (rc);
 	if (node.nchildren == 0)
 		return (0);
-	if ((rc = store_list(d->t, path, dump_kid, &kids)) != 0) {
+	if ((rc = store_list(d->t, path, tool_buf_name, &kids)) != 0) {
 		tool_warn(rc, "%s: cannot list the children", path);
 		goto out;
 	}

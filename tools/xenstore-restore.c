@@ -95,7 +95,6 @@ static int	restore_live_batch(struct restore *, struct restore_batch *);
 static int	restore_live(struct restore *);
 static int	restore_db_check(struct restore *, struct store_txn *,
 		    const char *);
-static int	restore_db_kid(void *, const char *, size_t);
 static int	restore_db_apply(struct restore *, struct store_txn *);
 static int	restore_db(struct restore *);
 static void	restore_progress(struct restore *, bool);
@@ -519,18 +518,6 @@ out:
 	return (rc);
 }
 
-/* store_list: append a child's name, with its NUL. */
-static int
-restore_db_kid(void *arg, const char *name, size_t len)
-{
-	struct tool_buf	*b = arg;
-	int		 rc;
-
-	if ((rc = tool_buf_out(b, name, len)) != 0)
-		return (rc);
-	return (tool_buf_out(b, "", 1));
-}
-
 /* Nothing but fresh nodes at or below path in the database. */
 static int
 restore_db_check(struct restore *r, struct store_txn *t, const char *path)
@@ -544,7 +531,7 @@ restore_db_check(struct restore *r, struct store_txn *t, const char *path)
 		return (0);
 	if (!tool_is_fresh(path))
 		return (restore_refuse(r, path));
-	if ((rc = store_list(t, path, restore_db_kid, &kids)) != 0) {
+	if ((rc = store_list(t, path, tool_buf_name, &kids)) != 0) {
 		tool_warn(rc, "%s: cannot list the children", path);
 		return (rc);
 	}
