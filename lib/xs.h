@@ -1,10 +1,11 @@
 /*
  * xs.h - the interface of lib/: the xenstore wire protocol, path rules,
- * permission strings and a small blocking wire client.
+ * permission strings, the ring page, the migration stream and its text
+ * form, and a small blocking wire client.
  *
- * Shared by the daemon, the offline tools and the tests. Nothing here
- * allocates behind the caller's back except the client, and nothing here
- * touches LMDB or Xen.
+ * Shared by the daemon, the offline tools and the tests. Only the client
+ * and the stream and text readers allocate, as their sections say;
+ * nothing here touches LMDB or Xen.
  *
  * Errors are positive errno values with the names that travel on the wire
  * (EINVAL, ENOENT, E2BIG ...); 0 is success.
