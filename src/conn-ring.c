@@ -120,7 +120,8 @@ conn_ring_read(struct conn *c, void *buf, size_t len, size_t *done)
 	*done = 0;
 	if (cr->broken)
 		return 0;
-	if (xs_ring_read(cr->page, XS_RING_REQ, buf, len, done) != 0) {
+	/* Copied, not consumed: req_cons moves after the commit (lu-ring.c). */
+	if (lu_ring_read(c, buf, len, done) != 0) {
 		conn_ring_violation(c, XS_RING_ERROR_RINGIDX,
 		    "inconsistent request indices");
 		return 0;
@@ -133,8 +134,6 @@ conn_ring_read(struct conn *c, void *buf, size_t len, size_t *done)
 		    "payload over 4096 bytes");
 		return 0;
 	}
-	/* The guest may be waiting for room. */
-	xen_notify(c->xd, cr->port);
 	return 0;
 }
 
@@ -177,6 +176,7 @@ static int
 conn_ring_write(struct conn *c, const void *buf, size_t len, size_t *done)
 {
 	struct conn_ring	*cr = c->priv;
+	size_t			 used;
 
 	*done = 0;
 	if (cr->broken) {
@@ -192,12 +192,17 @@ conn_ring_write(struct conn *c, const void *buf, size_t len, size_t *done)
 		return 0;
 	if (len > CONN_RING_WRITE_TURN - cr->written)
 		len = CONN_RING_WRITE_TURN - cr->written;
+	/* What a restart can tell it sent (lu-ring.c). */
+	if (xs_ring_used(cr->page, XS_RING_RSP, &used) == 0 &&
+	    (len = lu_ring_writable(c, len, XS_RING_SIZE - used)) == 0)
+		return 0;
 	if (xs_ring_write(cr->page, XS_RING_RSP, buf, len, done) != 0) {
 		conn_ring_violation(c, XS_RING_ERROR_RINGIDX,
 		    "inconsistent reply indices");
 		*done = 0;
 		return 0;
 	}
+	lu_ring_wrote(c, *done);
 	cr->written += *done;
 	if (*done > 0)
 		xen_notify(c->xd, cr->port);
@@ -209,11 +214,10 @@ static bool
 conn_ring_can_read(struct conn *c)
 {
 	struct conn_ring	*cr = c->priv;
-	size_t			 n;
 
 	if (cr->broken)
 		return false;
-	return xs_ring_used(cr->page, XS_RING_REQ, &n) != 0 || n > 0;
+	return lu_ring_can_read(c);
 }
 
 /* True if rsp has room (or the indices are broken, to be found out). */
@@ -225,8 +229,10 @@ conn_ring_can_write(struct conn *c)
 
 	if (cr->broken)
 		return false;
-	return xs_ring_used(cr->page, XS_RING_RSP, &n) != 0 ||
-	    n < XS_RING_SIZE;
+	if (xs_ring_used(cr->page, XS_RING_RSP, &n) != 0)
+		return true;
+	return lu_ring_writable(c, SIZE_MAX, XS_RING_SIZE - n) > 0 ||
+	    lu_ring_wants_save(c);
 }
 
 /*
@@ -321,6 +327,7 @@ conn_ring_violation(struct conn *c, uint32_t err, const char *why)
 	    (unsigned long long)c->id, cr->domid, why);
 	cr->broken = true;
 	conn_ring_drop(c);
+	lu_ring_dropped(c);
 	cr->drop_msgs = c->pending;
 	xs_ring_store(&cr->page->error, err);
 	xen_notify(c->xd, cr->port);
@@ -338,6 +345,7 @@ conn_ring_new(struct xsdbd *xd, unsigned int domid, void *page,
 {
 	struct conn_ring_table	*t;
 	struct conn_ring	*cr, **v;
+	struct lu_conn		*lc;
 	struct conn		*c;
 	size_t			 n;
 
@@ -364,6 +372,11 @@ conn_ring_new(struct xsdbd *xd, unsigned int domid, void *page,
 		errno = ENOMEM;
 		return NULL;
 	}
+	if ((lc = lu_ring_alloc()) == NULL) {
+		free(cr);
+		errno = ENOMEM;
+		return NULL;
+	}
 	cr->page = page;
 	cr->port = local_port;
 	cr->domid = domid;
@@ -372,12 +385,17 @@ conn_ring_new(struct xsdbd *xd, unsigned int domid, void *page,
 	    (c = conn_new(xd, &conn_ring_ops, cr, -1, domid)) == NULL) {
 		if (cr->ev_kick != NULL)
 			event_free(cr->ev_kick);
+		free(lc);
 		free(cr);
 		errno = ENOMEM;
 		return NULL;
 	}
 	cr->conn = c;
 	t->v[local_port] = cr;
+	/* At start-up, where the daemon was (lu-ring.c); its input framed. */
+	lu_ring_attach(c, lc);
+	(void)xs_frame_scan(&cr->frame, c->in.data + c->in.off,
+	    buf_used(&c->in), NULL);
 
 	/*
 	 * Offered before anything is read or written, never withdrawn: the
@@ -427,6 +445,7 @@ conn_ring_reset(struct conn *c)
 	xs_ring_fence();
 	if (xs_ring_load(&r->connection) != XS_RING_CONNECTED)
 		xs_ring_store(&r->connection, XS_RING_CONNECTED);
+	lu_ring_reset(c);
 	xen_notify(c->xd, cr->port);
 }
 
@@ -445,6 +464,33 @@ conn_ring_find(struct xsdbd *xd, unsigned int domid)
 			return t->v[i]->conn;
 	}
 	return NULL;
+}
+
+/* The page of a ring connection. */
+struct xs_ring *
+conn_ring_page(const struct conn *c)
+{
+	const struct conn_ring	*cr = c->priv;
+
+	return cr->page;
+}
+
+/* The local port of a ring connection. */
+uint32_t
+conn_ring_port(const struct conn *c)
+{
+	const struct conn_ring	*cr = c->priv;
+
+	return cr->port;
+}
+
+/* Replies of before a reset that are still to be dropped. */
+unsigned int
+conn_ring_drop_msgs(const struct conn *c)
+{
+	const struct conn_ring	*cr = c->priv;
+
+	return cr->drop_msgs;
 }
 
 /* True if the ring of c is no longer served after a violation. */
@@ -479,6 +525,7 @@ conn_ring_free(struct conn *c)
 		log_warnx("unbind port %u of domain %u: %s", cr->port,
 		    cr->domid, strerror(rc));
 	xen_unmap_ring(c->xd, cr->domid, cr->page);
+	lu_ring_free(c);
 	free(cr);
 	c->priv = NULL;
 }

@@ -662,7 +662,8 @@ domain_special_forget(struct xsdbd *xd, struct store_txn *t,
 
 /*
  * The store's part of a domain going away, in t: its nodes, its rights
- * on the special paths, its persisted watches and its record.
+ * on the special paths, its persisted watches, its ring's record
+ * (lu-ring.c) and its record.
  */
 static int
 domain_drop_store(struct xsdbd *xd, struct store_txn *t, struct domain *d,
@@ -675,6 +676,8 @@ domain_drop_store(struct xsdbd *xd, struct store_txn *t, struct domain *d,
 	if ((rc = domain_special_forget(xd, t, d->domid)) != 0)
 		return rc;
 	if ((rc = watch_forget_domain(xd, t, d->domid)) != 0)
+		return rc;
+	if ((rc = lu_ring_forget(t, d->domid)) != 0)
 		return rc;
 	rc = store_table_del(t, STORE_TABLE_DOMAINS, d->domid);
 	return rc == ENOENT ? 0 : rc;

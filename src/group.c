@@ -331,6 +331,7 @@ group_redo(struct xsdbd *xd)
 	g->collecting = collecting;
 	group_end_snapshot(xd);
 	if (g->wtxn != NULL) {
+		lu_ring_save(xd, g->wtxn);
 		rc = store_txn_commit(g->wtxn);
 		g->wtxn = NULL;
 		g->commits++;
@@ -352,6 +353,8 @@ group_split(struct xsdbd *xd)
 
 	group_end_snapshot(xd);
 	if (g->wtxn != NULL) {
+		/* The rings' records commit with the requests (lu-ring.c). */
+		lu_ring_save(xd, g->wtxn);
 		rc = store_txn_commit(g->wtxn);
 		g->wtxn = NULL;
 		g->commits++;
@@ -359,6 +362,7 @@ group_split(struct xsdbd *xd)
 			rc = group_redo(xd);
 		if (rc != 0)
 			group_fail(xd, rc);
+		lu_ring_saved(xd, rc);
 	}
 	g->split = g->nmsg;
 	g->split_chg = g->nchg;
@@ -397,6 +401,7 @@ group_commit(struct xsdbd *xd)
 
 	g->collecting = false;
 	group_end_snapshot(xd);
+	lu_ring_turn(xd);
 	if (g->wtxn != NULL)
 		group_split(xd);
 

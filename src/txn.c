@@ -122,7 +122,29 @@ txn_end(struct txn *t)
 	c->xd->ntxns--;
 	if (t->st != NULL)
 		store_txn_abort(t->st);
+	lu_txn_free(t);
 	free(t);
+}
+
+/*
+ * Give c back an open transaction of a daemon that died or was replaced
+ * (lu.c, lu-ring.c), without a snapshot: it answers EAGAIN until lu.c
+ * gives it one. Returns it, or NULL if out of memory.
+ */
+struct txn *
+txn_lu_add(struct conn *c, uint32_t id)
+{
+	struct txn	*t;
+
+	if ((t = calloc(1, sizeof *t)) == NULL)
+		return NULL;
+	t->conn = c;
+	t->id = id;
+	t->expired = true;
+	TAILQ_INSERT_TAIL(&c->txns, t, entry);
+	c->ntxns++;
+	c->xd->ntxns++;
+	return t;
 }
 
 /* Abort every transaction of a closing connection. */
@@ -194,6 +216,7 @@ txn_release(struct txn *t)
 		return;
 	if (t->st != NULL)
 		store_txn_abort(t->st);
+	lu_txn_free(t);
 	free(t);
 }
 

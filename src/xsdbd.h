@@ -40,6 +40,9 @@ struct txn;
 struct watch_index;
 struct trace;
 struct xen;
+struct lu;
+struct lu_conn;
+struct lu_txn;
 
 /* Defaults. */
 #define XSDBD_DB_DIR		"/var/run/xsdb"
@@ -90,6 +93,7 @@ struct xsdbd_options {
 	bool		 keep_orphans;	/* -K */
 	bool		 no_recovery;	/* -R */
 	bool		 live_update;	/* -U */
+	int		 lu_state_fd;	/* --lu-state: handed over, or -1 */
 	bool		 internal_db;	/* -I: accepted, meaningless */
 	unsigned int	 dom0_event;	/* --event */
 	unsigned int	 master_domid;	/* --master-domid */
@@ -169,6 +173,8 @@ struct conn {
 	void			*watches;
 	unsigned int		 nwatches;
 
+	struct lu_conn		*lu;	/* lu-ring.c: a ring's record state */
+
 	TAILQ_ENTRY(conn)	 entry;	/* xd->conns */
 	TAILQ_ENTRY(conn)	 ready_entry; /* xd->ready */
 	TAILQ_ENTRY(conn)	 flush_entry; /* xd->flush */
@@ -186,6 +192,8 @@ struct txn {
 	struct store_txn	*st;	/* STORE_TXN_XS, NULL once expired */
 	bool			 expired; /* outlived --txn-timeout */
 	bool			 detached; /* ended, off the connection */
+	struct lu_txn		*lu;	/* lu.c: its requests, to carry it
+					   across a live update */
 	TAILQ_ENTRY(txn)	 entry;
 };
 
@@ -340,6 +348,7 @@ struct xsdbd {
 	void			*domains;	/* domain.c */
 	struct xen		*xen;		/* xen.c: the open backend */
 	void			*rings;		/* conn-ring.c: by local port */
+	struct lu		*lu;		/* lu.c: live update */
 
 	/* Signals (xsdbd.c). */
 	struct event		*ev_sigterm;
@@ -487,6 +496,7 @@ int		 op_special_perms_put(struct store_txn *, const char *path,
 int		 txn_init(struct xsdbd *);
 void		 txn_free(struct xsdbd *);
 struct txn	*txn_find(struct conn *, uint32_t id);
+struct txn	*txn_lu_add(struct conn *, uint32_t id);
 void		 txn_conn_free(struct conn *);
 void		 txn_release(struct txn *);
 int		 op_transaction_start(struct request *);
@@ -731,6 +741,9 @@ void		 conn_ring_free(struct conn *);
 void		 conn_ring_reset(struct conn *);
 struct conn	*conn_ring_find(struct xsdbd *, unsigned int domid);
 bool		 conn_ring_broken(const struct conn *);
+struct xs_ring	*conn_ring_page(const struct conn *);
+uint32_t	 conn_ring_port(const struct conn *);
+unsigned int	 conn_ring_drop_msgs(const struct conn *);
 void		 conn_ring_fini(struct xsdbd *);
 
 /* domain.c: VIRQ_DOM_EXC fired (called by xen.c). */
@@ -738,6 +751,37 @@ void		 domain_dom_exc(struct xsdbd *);
 
 /* control.c */
 int		 op_control(struct request *);
+
+/*
+ * lu-ring.c
+ *
+ * Every guest gets exactly one reply to each request across a crash or
+ * a live update: a ring connection's input is copied without moving
+ * req_cons, and a record of what it read, what it has not sent and its
+ * open transactions (STORE_TABLE_CONNS, keyed by domid << 32 | chunk)
+ * commits with the group (lu_ring_save before each commit, lu_ring_saved
+ * after it); req_cons moves then. conn-ring.c reads through lu_ring_read,
+ * writes only what lu_ring_writable allows and tells lu_ring_wrote; at
+ * start-up lu_ring_attach starts a ring where its record says.
+ */
+struct lu_conn	*lu_ring_alloc(void);
+void		 lu_ring_attach(struct conn *, struct lu_conn *);
+void		 lu_ring_free(struct conn *);
+int		 lu_ring_read(struct conn *, void *, size_t, size_t *);
+bool		 lu_ring_can_read(struct conn *);
+size_t		 lu_ring_writable(struct conn *, size_t len, size_t room);
+void		 lu_ring_wrote(struct conn *, size_t);
+bool		 lu_ring_wants_save(const struct conn *);
+void		 lu_ring_reset(struct conn *);
+void		 lu_ring_dropped(struct conn *);
+void		 lu_ring_turn(struct xsdbd *);
+void		 lu_ring_save(struct xsdbd *, struct store_txn *);
+void		 lu_ring_saved(struct xsdbd *, int rc);
+int		 lu_ring_save_all(struct xsdbd *);
+int		 lu_ring_forget(struct store_txn *, unsigned int domid);
+
+/* lu.c */
+void		 lu_txn_free(struct txn *);
 
 /*
  * trace.c
