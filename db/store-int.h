@@ -29,7 +29,9 @@
 #ifndef STORE_INT_H
 #define STORE_INT_H
 
+#include <endian.h>
 #include <lmdb.h>
+#include <string.h>
 #include <time.h>
 
 #include "store.h"
@@ -53,6 +55,10 @@
 #define STORE_VALUE_MAX		65536
 /* Longest meta name. */
 #define STORE_META_NAME_MAX	255
+
+/* Freed transactions and reset read handles kept for reuse (store.c). */
+#define STORE_TXN_CACHE		8
+#define STORE_RD_CACHE		8
 
 /* Defaults. */
 #define STORE_DEFAULT_MAP	((size_t)64 << 20)
@@ -96,6 +102,22 @@ struct store {
 	unsigned int		 ntxn;		/* open transactions */
 	bool			 grow_pending;	/* a write hit the map end */
 	uint64_t		 epoch;		/* changes when the map moves */
+
+	/*
+	 * The generation counter as of the LMDB transaction counter_txnid
+	 * (what "meta" holds in that snapshot), so that a transaction
+	 * beginning on that snapshot need not read it.
+	 */
+	uint64_t		 counter;
+	size_t			 counter_txnid;
+	bool			 counter_known;
+
+	/* Reuse: freed transactions, reset LMDB read transactions. */
+	struct store_txn	*txn_cache[STORE_TXN_CACHE];
+	unsigned int		 ntxn_cache;
+	MDB_txn			*rd_cache[STORE_RD_CACHE];
+	unsigned int		 nrd_cache;
+	unsigned int		 rd_cache_max;	/* reader slots kept idle */
 };
 
 /* A node decoded from a record or held in an XS write set. */
@@ -145,6 +167,42 @@ struct store_txn {
 	struct store_xs		*xs;		/* XS transactions */
 };
 
+/*
+ * Big-endian integers of keys, inline: a listing reads two per child.
+ * memcpy, as keys in LMDB's pages need not be aligned.
+ */
+static inline uint64_t
+store_get_be64(const void *p)
+{
+	uint64_t	v;
+
+	memcpy(&v, p, sizeof v);
+	return (be64toh(v));
+}
+
+static inline void
+store_put_be64(void *p, uint64_t v)
+{
+	v = htobe64(v);
+	memcpy(p, &v, sizeof v);
+}
+
+static inline uint32_t
+store_get_be32(const void *p)
+{
+	uint32_t	v;
+
+	memcpy(&v, p, sizeof v);
+	return (be32toh(v));
+}
+
+static inline void
+store_put_be32(void *p, uint32_t v)
+{
+	v = htobe32(v);
+	memcpy(p, &v, sizeof v);
+}
+
 /* store.c */
 int		 store_mdb_error(struct store *, int, const char *);
 int		 store_txn_fail(struct store_txn *, int);
@@ -153,10 +211,6 @@ void		 store_report(struct store_txn *, enum store_change,
 		     const char *);
 int		 store_buf_reserve(struct store_buf *, size_t);
 void		 store_buf_free(struct store_buf *);
-uint64_t	 store_get_be64(const void *);
-void		 store_put_be64(void *, uint64_t);
-uint32_t	 store_get_be32(const void *);
-void		 store_put_be32(void *, uint32_t);
 int		 store_read_counter(struct store *, MDB_txn *, uint64_t *);
 
 /* record.c */

@@ -30,6 +30,19 @@
  * caller re-seeks its cursor if the map moved meanwhile (store->epoch).
  * With that, the map grows as soon as the write transaction ends, even
  * with snapshots open.
+ *
+ * Reuse. A daemon begins and ends several transactions per loop turn, so
+ * their fixed costs count. An ended READ or XS transaction's LMDB handle
+ * is reset (mdb_txn_reset), keeping its reader slot, and renewed by the
+ * next snapshot, which then neither allocates nor takes the reader-table
+ * lock; a freed struct store_txn keeps its scratch buffers for the next
+ * transaction. A reset handle holds its reader slot, which other
+ * processes (the offline tools) cannot take meanwhile: at most a
+ * sixteenth of the reader table is kept so (8 slots of the default 4096,
+ * none of a table of 15 or fewer). The generation counter is remembered with the LMDB
+ * transaction id that committed it: a transaction that begins on that
+ * same snapshot takes it from there instead of reading "meta" (a
+ * snapshot of any other id, e.g. after another process wrote, reads it).
  */
 #include "config.h"
 
@@ -57,7 +70,13 @@ static int	 store_init_db(struct store *, MDB_txn *);
 static int	 store_begin_mdb(struct store *, MDB_txn *, unsigned int,
 		     MDB_txn **);
 static void	 store_grow(struct store *);
+static struct store_txn *store_txn_alloc(struct store *);
+static void	 store_txn_recycle(struct store_txn *);
 static void	 store_txn_free(struct store_txn *);
+static bool	 store_rd_renew(struct store *, MDB_txn **);
+static void	 store_rd_end(struct store *, MDB_txn *);
+static void	 store_txn_end_mdb(struct store_txn *);
+static int	 store_txn_counter(struct store_txn *);
 
 /* Write a sentence for people into errbuf, if there is one. */
 static void
@@ -177,54 +196,6 @@ store_buf_free(struct store_buf *buf)
 	free(buf->data);
 	buf->data = NULL;
 	buf->size = 0;
-}
-
-/* Read a big-endian uint64. */
-uint64_t
-store_get_be64(const void *p)
-{
-	const unsigned char	*b = p;
-	uint64_t		 v = 0;
-	int			 i;
-
-	for (i = 0; i < 8; i++)
-		v = (v << 8) | b[i];
-	return (v);
-}
-
-/* Write a big-endian uint64. */
-void
-store_put_be64(void *p, uint64_t v)
-{
-	unsigned char	*b = p;
-	int		 i;
-
-	for (i = 7; i >= 0; i--) {
-		b[i] = v & 0xff;
-		v >>= 8;
-	}
-}
-
-/* Read a big-endian uint32. */
-uint32_t
-store_get_be32(const void *p)
-{
-	const unsigned char	*b = p;
-
-	return ((uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 |
-	    (uint32_t)b[2] << 8 | b[3]);
-}
-
-/* Write a big-endian uint32. */
-void
-store_put_be32(void *p, uint32_t v)
-{
-	unsigned char	*b = p;
-
-	b[0] = v >> 24;
-	b[1] = v >> 16;
-	b[2] = v >> 8;
-	b[3] = v;
 }
 
 /* Read the generation counter from "meta". Returns 0, EIO. */
@@ -448,6 +419,9 @@ store_open(struct store **out, const struct store_config *cfg,
 	s->map_max = cfg->map_max != 0 ? cfg->map_max : STORE_DEFAULT_MAX;
 	s->max_readers = cfg->max_readers != 0 ? cfg->max_readers :
 	    STORE_DEFAULT_READERS;
+	s->rd_cache_max = s->max_readers / 16;
+	if (s->rd_cache_max > STORE_RD_CACHE)
+		s->rd_cache_max = STORE_RD_CACHE;
 	s->page_size = (size_t)sysconf(_SC_PAGESIZE);
 
 	if (!s->read_only && mkdir(s->dir, 0700) != 0 && errno != EEXIST) {
@@ -563,11 +537,25 @@ fail:
 void
 store_close(struct store *s)
 {
+	struct store_txn	*t;
+	int			 i;
+
 	if (s == NULL)
 		return;
 	if (s->ntxn != 0)
 		fprintf(stderr, "xsdb: store: closed with %u transactions "
 		    "open\n", s->ntxn);
+	while (s->nrd_cache > 0)
+		mdb_txn_abort(s->rd_cache[--s->nrd_cache]);
+	while (s->ntxn_cache > 0) {
+		t = s->txn_cache[--s->ntxn_cache];
+		for (i = 0; i < 3; i++)
+			store_nrec_free(&t->nr[i]);
+		store_buf_free(&t->out);
+		store_buf_free(&t->enc);
+		store_buf_free(&t->path);
+		free(t);
+	}
 	mdb_env_close(s->env);
 	free(s->datafile);
 	free(s->dir);
@@ -645,6 +633,109 @@ store_grow(struct store *s)
 	s->epoch++;
 }
 
+/*
+ * Renew a reset LMDB read transaction, if one is kept. False if there is
+ * none or it cannot be renewed (it is dropped then; a full begin follows,
+ * which handles what made it fail).
+ */
+static bool
+store_rd_renew(struct store *s, MDB_txn **mt)
+{
+	MDB_txn	*h;
+
+	while (s->nrd_cache > 0) {
+		h = s->rd_cache[--s->nrd_cache];
+		if (mdb_txn_renew(h) == 0) {
+			*mt = h;
+			return (true);
+		}
+		mdb_txn_abort(h);
+	}
+	return (false);
+}
+
+/* End an LMDB read transaction, keeping its handle for reuse if there is
+ * room. */
+static void
+store_rd_end(struct store *s, MDB_txn *mt)
+{
+	if (s->nrd_cache < s->rd_cache_max) {
+		mdb_txn_reset(mt);
+		s->rd_cache[s->nrd_cache++] = mt;
+	} else
+		mdb_txn_abort(mt);
+}
+
+/* End t's LMDB transaction, dropping its changes. */
+static void
+store_txn_end_mdb(struct store_txn *t)
+{
+	if (t->kind == STORE_TXN_WRITE)
+		mdb_txn_abort(t->mt);
+	else
+		store_rd_end(t->s, t->mt);
+	t->mt = NULL;
+}
+
+/*
+ * Set a top-level transaction's counter: the one remembered if t sees
+ * the snapshot it was committed in, else read from "meta" (and then
+ * remembered). A write transaction sees the snapshot before its own id.
+ */
+static int
+store_txn_counter(struct store_txn *t)
+{
+	struct store	*s = t->s;
+	size_t		 id = mdb_txn_id(t->mt);
+	int		 error;
+
+	if (t->kind == STORE_TXN_WRITE)
+		id--;
+	if (s->counter_known && s->counter_txnid == id) {
+		t->counter = s->counter;
+		return (0);
+	}
+	if ((error = store_read_counter(s, t->mt, &t->counter)) != 0)
+		return (error);
+	s->counter = t->counter;
+	s->counter_txnid = id;
+	s->counter_known = true;
+	return (0);
+}
+
+/*
+ * A zeroed transaction, from the cache (keeping its scratch buffers) or
+ * newly allocated. NULL if out of memory.
+ */
+static struct store_txn *
+store_txn_alloc(struct store *s)
+{
+	struct store_txn	*t;
+	struct store_nrec	 nr[3];
+	struct store_buf	 out, enc, path;
+	int			 i;
+
+	if (s->ntxn_cache == 0)
+		return (calloc(1, sizeof *t));
+	t = s->txn_cache[--s->ntxn_cache];
+	for (i = 0; i < 3; i++) {
+		nr[i].pbuf = t->nr[i].pbuf;
+		nr[i].pcap = t->nr[i].pcap;
+	}
+	out = t->out;
+	enc = t->enc;
+	path = t->path;
+	memset(t, 0, sizeof *t);
+	for (i = 0; i < 3; i++) {
+		t->nr[i].pbuf = nr[i].pbuf;
+		t->nr[i].pcap = nr[i].pcap;
+	}
+	t->out = out;
+	t->enc = enc;
+	t->path = path;
+	return (t);
+}
+
 /* Begin a transaction. */
 int
 store_txn_begin(struct store *s, struct store_txn *parent, int flags,
@@ -670,23 +761,25 @@ store_txn_begin(struct store *s, struct store_txn *parent, int flags,
 		if (s->wtxn != NULL)
 			return (EBUSY);
 	}
-	if ((t = calloc(1, sizeof *t)) == NULL)
+	if ((t = store_txn_alloc(s)) == NULL)
 		return (ENOMEM);
 	t->s = s;
 	t->parent = parent;
 	t->kind = flags;
-	error = store_begin_mdb(s, parent != NULL ? parent->mt : NULL,
-	    flags == STORE_TXN_WRITE ? 0 : MDB_RDONLY, &t->mt);
-	if (error != 0) {
-		free(t);
-		return (error);
+	if (flags == STORE_TXN_WRITE || !store_rd_renew(s, &t->mt)) {
+		error = store_begin_mdb(s, parent != NULL ? parent->mt : NULL,
+		    flags == STORE_TXN_WRITE ? 0 : MDB_RDONLY, &t->mt);
+		if (error != 0) {
+			t->mt = NULL;
+			goto fail;
+		}
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t->start);
 	if (parent != NULL) {
 		t->counter = parent->counter;
 		t->obs = parent->obs;
 		t->obs_arg = parent->obs_arg;
-	} else if ((error = store_read_counter(s, t->mt, &t->counter)) != 0)
+	} else if ((error = store_txn_counter(t)) != 0)
 		goto fail;
 	if (flags == STORE_TXN_XS && (error = store_xs_new(t)) != 0)
 		goto fail;
@@ -700,10 +793,43 @@ store_txn_begin(struct store *s, struct store_txn *parent, int flags,
 	return (0);
 
 fail:
-	mdb_txn_abort(t->mt);
-	store_xs_free(t);
-	free(t);
+	if (t->mt != NULL)
+		store_txn_end_mdb(t);
+	store_txn_recycle(t);
 	return (error);
+}
+
+/*
+ * Keep the memory of a transaction that is over for the next one, or
+ * free it. Scratch buffers grown large by a big value are not kept.
+ */
+static void
+store_txn_recycle(struct store_txn *t)
+{
+	struct store	*s = t->s;
+	int		 i;
+
+	store_xs_free(t);
+	if (s->ntxn_cache == STORE_TXN_CACHE) {
+		for (i = 0; i < 3; i++)
+			store_nrec_free(&t->nr[i]);
+		store_buf_free(&t->out);
+		store_buf_free(&t->enc);
+		store_buf_free(&t->path);
+		free(t);
+		return;
+	}
+	for (i = 0; i < 3; i++) {
+		if (t->nr[i].pcap > 64)
+			store_nrec_free(&t->nr[i]);
+	}
+	if (t->out.size > STORE_VALUE_MAX)
+		store_buf_free(&t->out);
+	if (t->enc.size > STORE_VALUE_MAX)
+		store_buf_free(&t->enc);
+	if (t->path.size > STORE_VALUE_MAX)
+		store_buf_free(&t->path);
+	s->txn_cache[s->ntxn_cache++] = t;
 }
 
 /* Free a transaction whose LMDB transaction has ended. */
@@ -711,20 +837,13 @@ static void
 store_txn_free(struct store_txn *t)
 {
 	struct store	*s = t->s;
-	int		 i;
 
 	if (t->parent != NULL)
 		t->parent->child = NULL;
 	else if (s->wtxn == t)
 		s->wtxn = NULL;
 	s->ntxn--;
-	store_xs_free(t);
-	for (i = 0; i < 3; i++)
-		store_nrec_free(&t->nr[i]);
-	store_buf_free(&t->out);
-	store_buf_free(&t->enc);
-	store_buf_free(&t->path);
-	free(t);
+	store_txn_recycle(t);
 	if (s->wtxn == NULL)
 		store_grow(s);
 }
@@ -734,6 +853,7 @@ int
 store_txn_commit(struct store_txn *t)
 {
 	MDB_val	key, val;
+	size_t	id;
 	int	rc, error;
 
 	if (t == NULL)
@@ -744,7 +864,7 @@ store_txn_commit(struct store_txn *t)
 		t->rc = error;
 	if (t->kind != STORE_TXN_WRITE) {
 		error = t->kind == STORE_TXN_XS ? EINVAL : t->rc;
-		mdb_txn_abort(t->mt);
+		store_txn_end_mdb(t);
 		store_txn_free(t);
 		return (error);
 	}
@@ -767,11 +887,17 @@ store_txn_commit(struct store_txn *t)
 			return (error);
 		}
 	}
+	id = mdb_txn_id(t->mt);
 	rc = mdb_txn_commit(t->mt);
 	error = store_mdb_error(t->s, rc, "commit");
 	if (error == 0 && t->parent != NULL) {
 		t->parent->counter = t->counter;
 		t->parent->counter_dirty |= t->counter_dirty;
+	} else if (error == 0) {
+		/* The snapshot this commit made holds t's counter. */
+		t->s->counter = t->counter;
+		t->s->counter_txnid = id;
+		t->s->counter_known = true;
 	}
 	store_txn_free(t);
 	return (error);
@@ -785,7 +911,7 @@ store_txn_abort(struct store_txn *t)
 		return;
 	if (t->child != NULL)
 		store_txn_abort(t->child);
-	mdb_txn_abort(t->mt);
+	store_txn_end_mdb(t);
 	store_txn_free(t);
 }
 
