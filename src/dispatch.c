@@ -12,7 +12,10 @@
  *	- inside a transaction: the transaction's STORE_TXN_XS;
  *	- a request that changes nodes: a nested write transaction of the
  *	  group, so that its failure (ENOSPC from a full map, a quota) is
- *	  undone alone while the rest of the group commits;
+ *	  undone alone while the rest of the group commits; or, for one
+ *	  that checks everything before it changes anything
+ *	  (DISPATCH_ATOMIC: WRITE, MKDIR, RM, SET_PERMS), the group's
+ *	  transaction itself, which is cheaper (group.c);
  *	- anything else: the group's view, which sees every write answered
  *	  before it.
  *
@@ -75,13 +78,13 @@ static const struct dispatch_entry dispatch_table[XS_TYPE_COUNT] = {
 	    DISPATCH_PRIV | DISPATCH_WRITES | DISPATCH_GLOBAL },
 	[XS_GET_DOMAIN_PATH] = { "GET_DOMAIN_PATH", op_get_domain_path, 0 },
 	[XS_WRITE] = { "WRITE", op_write,
-	    DISPATCH_WRITES | DISPATCH_REDO },
+	    DISPATCH_WRITES | DISPATCH_REDO | DISPATCH_ATOMIC },
 	[XS_MKDIR] = { "MKDIR", op_mkdir,
-	    DISPATCH_WRITES | DISPATCH_REDO },
+	    DISPATCH_WRITES | DISPATCH_REDO | DISPATCH_ATOMIC },
 	[XS_RM] = { "RM", op_rm,
-	    DISPATCH_WRITES | DISPATCH_REDO },
+	    DISPATCH_WRITES | DISPATCH_REDO | DISPATCH_ATOMIC },
 	[XS_SET_PERMS] = { "SET_PERMS", op_set_perms,
-	    DISPATCH_WRITES | DISPATCH_REDO },
+	    DISPATCH_WRITES | DISPATCH_REDO | DISPATCH_ATOMIC },
 	[XS_IS_DOMAIN_INTRODUCED] = { "IS_DOMAIN_INTRODUCED",
 	    op_is_domain_introduced, DISPATCH_PRIV },
 	[XS_RESUME] = { "RESUME", op_resume,
@@ -218,6 +221,13 @@ dispatch_run(struct request *req)
 		req->st = req->txn->st;
 		req->in_group = false;
 		return req->entry->handler(req);
+	}
+	if (flags & DISPATCH_ATOMIC) {
+		req->in_group = true;
+		if ((rc = group_atomic_begin(xd, &req->st)) != 0)
+			return rc;
+		rc = req->entry->handler(req);
+		return group_atomic_end(xd, rc);
 	}
 	if (flags & DISPATCH_WRITES) {
 		req->in_group = true;

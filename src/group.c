@@ -8,6 +8,31 @@
  * Its changes are recorded through the store's observer and dropped if
  * the nested transaction aborts.
  *
+ * A nested LMDB transaction is not cheap: its begin allocates a dirty
+ * list and a free list (some 3 MiB) and its commit merges them into the
+ * parent's, a fixed cost per request. Most writes need none: WRITE,
+ * MKDIR, RM and SET_PERMS (DISPATCH_ATOMIC) check path, rights and quota
+ * before they change anything, and once they change, only the store can
+ * fail them (ENOSPC from a full map, EIO, ENOMEM), which makes the
+ * transaction's error sticky. Such a request runs in the turn's
+ * transaction itself (group_atomic_begin/group_atomic_end):
+ *
+ *	- failing before a change (EACCES, EINVAL, a quota), it has changed
+ *	  nothing and answers its error while the others go on;
+ *	- failing after one, it has spoilt the turn's transaction, which is
+ *	  aborted (the store grows a full map then); the requests of the
+ *	  turn since the last commit run again (DISPATCH_REDO, as for a map
+ *	  full at commit, below) on a new one, and the failed request answers
+ *	  its error (dispatch.c tries it once more after ENOSPC).
+ *
+ * That works only if every change in the turn's transaction can be made
+ * again by running its request: once it holds a change that cannot (a
+ * WATCH's record of a ring connection, a domain's table entry, a
+ * transaction's end: anything done through group_write_begin), the
+ * transaction is "fragile" and atomic requests take a nested transaction
+ * too until it commits. While requests run again each takes a nested
+ * one, so that a second failure stays its own.
+ *
  * Every message queued while requests are handled waits here, in order,
  * until the end of the turn (Redis's beforeSleep: persist, then answer):
  *
@@ -48,6 +73,7 @@
 static int	group_grow(void **, size_t *, size_t, size_t);
 static void	group_end_snapshot(struct xsdbd *);
 static void	group_fail(struct xsdbd *, int);
+static void	group_rerun(struct xsdbd *);
 static int	group_redo(struct xsdbd *);
 static void	group_fire(struct xsdbd *, size_t, size_t);
 static int	group_set_reply(struct group *, struct group_msg *,
@@ -114,7 +140,7 @@ group_write_begin(struct xsdbd *xd, struct store_txn **t)
 	struct group	*g = &xd->group;
 	int		 rc;
 
-	if (g->nested != NULL)
+	if (g->nested != NULL || g->direct)
 		fatalx("nested group write already open");
 	if (g->wtxn == NULL) {
 		/* Reads from now on must see this turn's writes. */
@@ -127,11 +153,75 @@ group_write_begin(struct xsdbd *xd, struct store_txn **t)
 	rc = store_txn_begin(xd->store, g->wtxn, STORE_TXN_WRITE, &g->nested);
 	if (rc != 0)
 		return rc;
+	/* Its changes may not be made again by running a request. */
+	if (!g->redoing)
+		g->fragile = true;
 	g->nested_chg = g->nchg;
 	g->nested_paths = g->paths.len;
 	store_txn_observe(g->nested, group_note_change, xd);
 	*t = g->nested;
 	return 0;
+}
+
+/*
+ * Begin the write of a DISPATCH_ATOMIC request: in the turn's write
+ * transaction itself, started if needed, unless that one is fragile or
+ * requests are running again (then a nested one, as group_write_begin).
+ */
+int
+group_atomic_begin(struct xsdbd *xd, struct store_txn **t)
+{
+	struct group	*g = &xd->group;
+	int		 rc;
+
+	if (g->fragile || g->redoing)
+		return group_write_begin(xd, t);
+	if (g->nested != NULL || g->direct)
+		fatalx("nested group write already open");
+	if (g->wtxn == NULL) {
+		group_end_snapshot(xd);
+		rc = store_txn_begin(xd->store, NULL, STORE_TXN_WRITE,
+		    &g->wtxn);
+		if (rc != 0)
+			return rc;
+	}
+	g->direct = true;
+	g->nested_chg = g->nchg;
+	g->nested_paths = g->paths.len;
+	store_txn_observe(g->wtxn, group_note_change, xd);
+	*t = g->wtxn;
+	return 0;
+}
+
+/*
+ * End the write of a DISPATCH_ATOMIC request. If it failed after a
+ * change (the transaction's error is set), the turn's transaction is
+ * lost: abort it and run the turn's requests since the last commit
+ * again. Returns err.
+ */
+int
+group_atomic_end(struct xsdbd *xd, int err)
+{
+	struct group	*g = &xd->group;
+
+	if (!g->direct)
+		return group_write_end(xd, err);
+	g->direct = false;
+	store_txn_observe(g->wtxn, NULL, NULL);
+	if (err == 0)
+		return 0;
+	g->nchg = g->nested_chg;
+	g->paths.len = g->nested_paths;
+	if (store_txn_error(g->wtxn) == 0)
+		return err;	/* it changed nothing */
+
+	log_info("a write failed half-way (%s): running %zu requests "
+	    "again", strerror(err), g->nmsg - g->split);
+	store_txn_abort(g->wtxn);
+	g->wtxn = NULL;
+	g->fragile = false;
+	group_rerun(xd);
+	return err;
 }
 
 /*
@@ -192,7 +282,7 @@ group_trim_changes(struct xsdbd *xd, const char *path)
 	struct group	*g = &xd->group;
 	size_t		 i, n;
 
-	if (g->nested == NULL)
+	if (g->nested == NULL && !g->direct)
 		return;
 	for (i = n = g->nested_chg; i < g->nchg; i++) {
 		if (g->chgv[i].kind == STORE_CHANGE_WRITE &&
@@ -299,21 +389,18 @@ group_fail(struct xsdbd *xd, int err)
 }
 
 /*
- * The commit of [g->split, nmsg) failed for a full map, which the store
- * has grown since: run those requests again, in order, and commit.
- * Returns 0 or the error of the second commit.
+ * The turn's transaction holding [g->split, nmsg) is lost (and the store
+ * has grown a full map since): run those requests again, in order, in a
+ * new one, each replacing its reply. Their earlier changes fire nothing.
  */
-static int
-group_redo(struct xsdbd *xd)
+static void
+group_rerun(struct xsdbd *xd)
 {
 	struct group		*g = &xd->group;
 	struct group_msg	*m;
 	size_t			 i;
 	bool			 collecting = g->collecting;
-	int			 rc = 0;
 
-	log_info("the map was full at commit: running %zu requests again",
-	    g->nmsg - g->split);
 	for (i = g->split_chg; i < g->nchg; i++)
 		g->chgv[i].dropped = true;
 	/* Their replies replace the queued ones: they must not go out. */
@@ -329,11 +416,28 @@ group_redo(struct xsdbd *xd)
 	}
 	g->redoing = false;
 	g->collecting = collecting;
+}
+
+/*
+ * The commit of [g->split, nmsg) failed for a full map, which the store
+ * has grown since: run those requests again, in order, and commit.
+ * Returns 0 or the error of the second commit.
+ */
+static int
+group_redo(struct xsdbd *xd)
+{
+	struct group	*g = &xd->group;
+	int		 rc = 0;
+
+	log_info("the map was full at commit: running %zu requests again",
+	    g->nmsg - g->split);
+	group_rerun(xd);
 	group_end_snapshot(xd);
 	if (g->wtxn != NULL) {
 		lu_ring_save(xd, g->wtxn);
 		rc = store_txn_commit(g->wtxn);
 		g->wtxn = NULL;
+		g->fragile = false;
 		g->commits++;
 	}
 	return rc;
@@ -357,6 +461,7 @@ group_split(struct xsdbd *xd)
 		lu_ring_save(xd, g->wtxn);
 		rc = store_txn_commit(g->wtxn);
 		g->wtxn = NULL;
+		g->fragile = false;
 		g->commits++;
 		if (rc == ENOSPC && !g->redoing)
 			rc = group_redo(xd);

@@ -207,6 +207,11 @@ struct txn {
 				   runs on the group (domain operations) */
 #define DISPATCH_REDO	0x10	/* touches nothing but the store: can run
 				   again if its group's commit fails */
+#define DISPATCH_ATOMIC	0x20	/* a WRITES request that changes nothing
+				   until every check has passed, after
+				   which only the store fails (sticky):
+				   it runs in the group's transaction
+				   itself, with no nested one (group.c) */
 
 /*
  * One entry of the dispatch table, indexed by message type. A handler
@@ -289,6 +294,10 @@ struct group {
 	struct store_txn	*wtxn;	/* top-level write txn, or NULL */
 	struct store_txn	*rtxn;	/* read snapshot while wtxn is NULL */
 	struct store_txn	*nested; /* the running request's, or NULL */
+	bool			 direct; /* a DISPATCH_ATOMIC request runs in
+					    wtxn itself */
+	bool			 fragile; /* wtxn holds writes that cannot
+					     run again (group_atomic_begin) */
 	size_t			 nested_chg; /* changes before it began */
 	size_t			 nested_paths;
 	size_t			 split;	/* first message after the last
@@ -467,6 +476,8 @@ int		 request_get(struct request *, const char *path,
 int		 group_read_txn(struct xsdbd *, struct store_txn **);
 int		 group_write_begin(struct xsdbd *, struct store_txn **);
 int		 group_write_end(struct xsdbd *, int err);
+int		 group_atomic_begin(struct xsdbd *, struct store_txn **);
+int		 group_atomic_end(struct xsdbd *, int err);
 void		 group_note_change(void *xd, enum store_change,
 		     const char *path);
 void		 group_trim_changes(struct xsdbd *, const char *path);
