@@ -25,6 +25,18 @@
  * A turn holds at most XSDBD_TURN_BYTES of replies (and of requests kept
  * to run again, group.c); connections not reached keep their place at
  * the head of the ready list.
+ *
+ * Outstanding requests (-Q outstanding, as Xen's C xenstored 4.17): a
+ * connection held to quotas is neither read nor served while that many
+ * of its requests wait for their replies to go out, that is, from the
+ * request's dispatch until the last byte of its reply is written to the
+ * transport (into the guest's ring, not read by the guest yet). Watch
+ * events do not count. With the quota at 5, a guest that pipelines a
+ * READ of a 3000-byte value and 12 WRITEs and reads nothing gets the
+ * READ and 4 WRITEs handled, the READ's reply stuck half in its full
+ * ring; the other 8 WRITEs wait and are handled once it reads. Xen also
+ * keeps a request outstanding until the watch events it caused are
+ * delivered; here only its reply counts.
  */
 #include "config.h"
 
@@ -43,6 +55,8 @@ static void	conn_process_one(struct conn *);
 static void	conn_free(struct conn *);
 static bool	conn_closing_done(const struct conn *);
 static size_t	conn_pause_bytes(const struct xsdbd *);
+static bool	conn_outstanding_full(const struct conn *, unsigned int);
+static void	conn_out_written(struct conn *, size_t);
 
 /* Output above which a connection is not read. */
 static size_t
@@ -51,6 +65,58 @@ conn_pause_bytes(const struct xsdbd *xd)
 	size_t	quarter = xd->opt.out_max / 4;
 
 	return quarter < XSDBD_OUT_PAUSE ? quarter : XSDBD_OUT_PAUSE;
+}
+
+/*
+ * True if the connection may not have another request handled: with more
+ * requests dispatched in this turn, as many replies wait as its quota of
+ * outstanding requests allows. Output emptied by a transport (a reset
+ * ring) holds no reply, whatever the count says.
+ */
+static bool
+conn_outstanding_full(const struct conn *c, unsigned int more)
+{
+	unsigned int	max, n;
+
+	if (quota_exempt(c) || (max = quota_conn(c)->outstanding) == 0)
+		return false;
+	n = buf_used(&c->out) == 0 ? 0 : c->outstanding;
+	return n + more >= max;
+}
+
+/*
+ * The transport wrote done bytes from the head of the output: count the
+ * replies they complete. The output holds whole messages, but for what a
+ * restarted daemon queued again (lu-ring.c), which may begin inside one:
+ * bytes that do not read as a header are taken as the rest of a message
+ * that is no reply.
+ */
+static void
+conn_out_written(struct conn *c, size_t done)
+{
+	struct xs_header	 h;
+	size_t			 off = 0, left = buf_used(&c->out), n;
+
+	while (done > 0) {
+		if (c->out_head == 0) {
+			if (left - off >= XS_HEADER_SIZE &&
+			    xs_wire_header_decode(c->out.data + c->out.off +
+			    off, &h) == 0) {
+				c->out_head = XS_HEADER_SIZE + (size_t)h.len;
+				c->out_head_reply = (h.type != XS_WATCH_EVENT);
+			} else {
+				c->out_head = done;
+				c->out_head_reply = false;
+			}
+		}
+		n = done < c->out_head ? done : c->out_head;
+		off += n;
+		done -= n;
+		c->out_head -= n;
+		if (c->out_head == 0 && c->out_head_reply &&
+		    c->outstanding > 0)
+			c->outstanding--;
+	}
 }
 
 /* Create a connection over a transport and start reading it. */
@@ -87,6 +153,8 @@ conn_want_read(const struct conn *c)
 	if (c->flags & (CONN_BAD | CONN_DEAD | CONN_EOF))
 		return false;
 	if (buf_used(&c->out) >= conn_pause_bytes(c->xd))
+		return false;
+	if (conn_outstanding_full(c, 0))
 		return false;
 	/* Do not buffer more than a few chunks of unparsed input. */
 	if (buf_used(&c->in) >= 4 * XSDBD_READ_CHUNK)
@@ -126,6 +194,8 @@ conn_schedule(struct conn *c)
 	if (c->flags & (CONN_READY | CONN_BAD | CONN_DEAD))
 		return;
 	if (buf_used(&c->out) >= conn_pause_bytes(xd))
+		return;
+	if (conn_outstanding_full(c, 0))
 		return;
 	if (!conn_has_request(c))
 		return;
@@ -189,6 +259,7 @@ conn_output(struct conn *c)
 		}
 		if (done == 0)
 			break;
+		conn_out_written(c, done);
 		buf_drain(&c->out, done);
 	}
 	/* Give back a large buffer once it is empty. */
@@ -224,16 +295,22 @@ conn_out_add(struct conn *c, const void *msg, size_t len)
 	struct xsdbd		*xd = c->xd;
 	struct xs_header	 h;
 
-	if (c->flags & CONN_DEAD)
+	if ((c->flags & CONN_DEAD) || len < XS_HEADER_SIZE)
 		return;
-	if (xd->trace != NULL && len >= XS_HEADER_SIZE) {
-		memcpy(&h, msg, sizeof h);
+	(void)xs_wire_header_decode(msg, &h);
+	if (xd->trace != NULL)
 		trace_out(xd, c, &h, (const char *)msg + XS_HEADER_SIZE);
+	if (buf_used(&c->out) == 0) {
+		/* All written, or dropped by the transport. */
+		c->outstanding = 0;
+		c->out_head = 0;
 	}
 	if (buf_add(&c->out, msg, len) != 0) {
 		conn_kill(c, "out of memory for output");
 		return;
 	}
+	if (h.type != XS_WATCH_EVENT)
+		c->outstanding++;
 	if (!(c->flags & CONN_FLUSH)) {
 		c->flags |= CONN_FLUSH;
 		TAILQ_INSERT_TAIL(&xd->flush, c, flush_entry);
@@ -352,6 +429,8 @@ conn_process_one(struct conn *c)
 			break;
 		}
 		if (used < XS_HEADER_SIZE + (size_t)h.len)
+			break;
+		if (conn_outstanding_full(c, n))
 			break;
 		memcpy(xd->reqbuf, c->in.data + c->in.off + XS_HEADER_SIZE,
 		    h.len);

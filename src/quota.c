@@ -46,10 +46,12 @@
  *			refuses (ENOSPC) a transaction that created nodes
  *			and leaves the domain at its quota or over it.
  *
+ *	outstanding (-Q) requests whose replies are not yet all written to
+ *			the connection: in conn.c, which stops taking a
+ *			domain's requests while it has that many.
+ *
  * Kept, shown and settable but not enforced here: transaction-nodes (the
- * store does not tell how many nodes a transaction touched) and
- * outstanding (the connection layer bounds a domain's queued replies in
- * bytes, --out-max, rather than in requests).
+ * store does not tell how many nodes a transaction touched).
  */
 #include "config.h"
 

@@ -163,6 +163,11 @@ struct conn {
 	struct buf		 out;	/* bytes to send */
 	unsigned int		 turn_reqs; /* requests dispatched this turn */
 	unsigned int		 pending; /* replies not yet released */
+	unsigned int		 outstanding; /* replies in out not yet all
+						 written (conn.c) */
+	size_t			 out_head; /* bytes of out's first message
+					      not yet written */
+	bool			 out_head_reply; /* and it is a reply */
 
 	/* Transactions (txn.c). */
 	TAILQ_HEAD(, txn)	 txns;

@@ -191,12 +191,20 @@ END_TEST
 /* Requests sent without waiting are answered in order. */
 START_TEST(test_pipelining)
 {
+	static const char	 noquota[] = "6\0outstanding\0" "0";
 	struct sim_guest	*g = guest(6);
 	char			 m[XS_HEADER_SIZE + XS_PAYLOAD_MAX];
 	char			 path[32], val[32];
-	uint32_t		 i, n = 200;
+	uint32_t		 i, n = 200, rt, rl;
 	size_t			 len;
 
+	/*
+	 * The guest reads nothing until all is sent: with the quota of
+	 * outstanding requests (20) it would stop being read once its ring
+	 * of replies is full, as with Xen's daemon.
+	 */
+	fixture_req(fd, XS_SET_QUOTA, 0, noquota, sizeof noquota, &rt, &rl);
+	ck_assert_uint_eq(rt, XS_SET_QUOTA);
 	for (i = 0; i < n; i++) {
 		snprintf(path, sizeof path, "p/%u", i / 2 % 10);
 		snprintf(val, sizeof val, "%u", i);

@@ -1,0 +1,293 @@
+/*
+ * check_outstanding.c - the quota of outstanding requests (-Q
+ * outstanding), against the real xsdbd on a simulated Xen
+ * (--xen=sim:DIR) with a guest speaking over a real ring (sim-guest.c).
+ *
+ * As Xen's C xenstored 4.17 (probed on the reference with a guest over
+ * its ring): a request is outstanding from the moment it is taken until
+ * the last byte of its reply is in the guest's ring, and a domain with
+ * as many outstanding requests as its quota is not read any more. So a
+ * guest that reads nothing is served until its ring of replies is full
+ * and the quota is reached, then waits; nothing is lost once it reads.
+ * With -Q outstanding=5, a READ of a 3000-byte value (whose reply cannot
+ * fit the 1024-byte ring) and 12 WRITEs pipelined by a guest that reads
+ * nothing: the READ and 4 WRITEs are handled. With the default of 20 and
+ * 25 WRITEs: the READ and 19 WRITEs.
+ *
+ * "The daemon did nothing more" is checked after a dom0 round trip over
+ * the socket sent after the guest's event: the daemon answers dom0 at
+ * the end of the turn that took the guest's requests, or a later one.
+ * Nothing sleeps.
+ */
+#include "config.h"
+
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "daemon-fixture.h"
+#include "sim-guest.h"
+
+#define WAIT_MS		10000
+#define PORT		9
+#define HOME		"/local/domain/5"
+#define BIG		3000	/* bytes of the value whose reply stalls */
+#define READ_ID		1000	/* req_id of the READ of it */
+
+static struct fixture	 fx;
+static char		 simdir[128];
+static char		 xenarg[160];
+static int		 fd = -1;
+static struct sim_guest	*g5;
+
+static void	 setup(void);
+static void	 teardown(void);
+static void	 start(const char *const *);
+static void	 dom0_sync(void);
+static void	 pipeline(unsigned int);
+static unsigned int count_written(unsigned int);
+static void	 take_all(unsigned int);
+
+/* A run directory for each test; the test starts the daemon. */
+static void
+setup(void)
+{
+	ck_assert_int_eq(sim_dir_make(simdir, sizeof simdir), 0);
+	snprintf(xenarg, sizeof xenarg, "--xen=sim:%s", simdir);
+	fixture_init(&fx);
+	fd = -1;
+	g5 = NULL;
+}
+
+/* Stop the daemon and remove the simulator's directory. */
+static void
+teardown(void)
+{
+	if (g5 != NULL)
+		sim_guest_free(g5);
+	g5 = NULL;
+	if (fd != -1)
+		close(fd);
+	fd = -1;
+	fixture_fini(&fx);
+	sim_dir_remove(simdir);
+}
+
+/*
+ * Start the daemon with opts, connect as dom0, introduce guest 5 and
+ * give it HOME/big, a value of BIG bytes it may read.
+ */
+static void
+start(const char *const *opts)
+{
+	const char	*extra[16];
+	char		 buf[XS_PAYLOAD_MAX];
+	uint32_t	 rt, rl;
+	size_t		 n = 0;
+
+	extra[n++] = xenarg;
+	while (opts != NULL && *opts != NULL) {
+		ck_assert_uint_lt(n, 15);
+		extra[n++] = *opts++;
+	}
+	extra[n] = NULL;
+	fixture_up(&fx, extra);
+	fd = fixture_connect(&fx);
+	ck_assert_int_eq(sim_guest_new(simdir, 5, PORT, true, &g5), 0);
+	ck_assert_int_eq(sim_home_make(fx.sock, 5), 0);
+	ck_assert_int_eq(sim_guest_introduce(g5, fx.sock), 0);
+
+	n = strlen(HOME "/big") + 1;
+	memcpy(buf, HOME "/big", n);
+	memset(buf + n, 'x', BIG);
+	fixture_req(fd, XS_WRITE, 0, buf, (uint32_t)(n + BIG), &rt, &rl);
+	ck_assert_uint_eq(rt, XS_WRITE);
+}
+
+/* A dom0 round trip: the daemon has handled every event raised before. */
+static void
+dom0_sync(void)
+{
+	uint32_t	rt, rl;
+
+	fixture_req(fd, XS_GET_DOMAIN_PATH, 0, "0", 2, &rt, &rl);
+	ck_assert_uint_eq(rt, XS_GET_DOMAIN_PATH);
+}
+
+/*
+ * The guest puts, at once and without reading anything, a READ of
+ * HOME/big and nwrites WRITEs of HOME/wNN (req_id NN); it all fits the
+ * request ring.
+ */
+static void
+pipeline(unsigned int nwrites)
+{
+	char		 ring[XS_RING_SIZE], m[XS_HEADER_SIZE + 64], p[64];
+	size_t		 len = 0, n, done;
+	unsigned int	 i;
+
+	n = xs_wire_build(m, XS_READ, READ_ID, 0, HOME "/big",
+	    sizeof HOME "/big");
+	memcpy(ring, m, n);
+	len += n;
+	for (i = 0; i < nwrites; i++) {
+		n = (size_t)snprintf(p, sizeof p, HOME "/w%02u", i) + 1;
+		p[n++] = 'v';
+		n = xs_wire_build(m, XS_WRITE, i, 0, p, (uint32_t)n);
+		ck_assert_uint_le(len + n, sizeof ring);
+		memcpy(ring + len, m, n);
+		len += n;
+	}
+	ck_assert_int_eq(sim_guest_put(g5, ring, len, &done), 0);
+	ck_assert_uint_eq(done, len);
+}
+
+/* How many of HOME/w00 .. w<n-1> exist, seen by dom0. */
+static unsigned int
+count_written(unsigned int n)
+{
+	char		 path[64];
+	uint32_t	 rt, rl;
+	unsigned int	 i, found = 0;
+
+	for (i = 0; i < n; i++) {
+		snprintf(path, sizeof path, HOME "/w%02u", i);
+		fixture_req1(fd, XS_READ, 0, path, &rt, &rl);
+		if (rt == XS_READ)
+			found++;
+	}
+	return found;
+}
+
+/* The guest reads: the READ's reply, then each WRITE's, in order. */
+static void
+take_all(unsigned int nwrites)
+{
+	unsigned int	i;
+	char		want[BIG + 1];
+
+	memset(want, 'x', BIG);
+	want[BIG] = '\0';
+	ck_assert_int_eq(sim_guest_recv(g5, WAIT_MS), 0);
+	ck_assert_uint_eq(g5->hdr.type, XS_READ);
+	ck_assert_uint_eq(g5->hdr.req_id, READ_ID);
+	ck_assert_str_eq(g5->msg, want);
+	for (i = 0; i < nwrites; i++) {
+		ck_assert_int_eq(sim_guest_recv(g5, WAIT_MS), 0);
+		ck_assert_uint_eq(g5->hdr.type, XS_WRITE);
+		ck_assert_uint_eq(g5->hdr.req_id, i);
+		ck_assert_str_eq(g5->msg, "OK");
+	}
+	ck_assert_uint_eq(sim_guest_error(g5), 0);
+}
+
+/* -Q outstanding=5: 5 requests taken, the rest wait, nothing lost. */
+START_TEST(test_quota)
+{
+	static const char *const opts[] = { "-Q", "outstanding=5", NULL };
+
+	start(opts);
+	pipeline(12);
+	dom0_sync();
+	dom0_sync();
+	/* The READ, stuck half in the full ring, and 4 WRITEs. */
+	ck_assert_uint_eq(count_written(12), 4);
+	take_all(12);
+	ck_assert_uint_eq(count_written(12), 12);
+	/* Served as before once it reads. */
+	ck_assert_int_eq(sim_guest_write_node(g5, 0, "after", "1"), 0);
+}
+END_TEST
+
+/* The default of Xen's daemon, 20: the READ and 19 WRITEs. */
+START_TEST(test_default)
+{
+	start(NULL);
+	pipeline(25);
+	dom0_sync();
+	dom0_sync();
+	ck_assert_uint_eq(count_written(25), 19);
+	take_all(25);
+	ck_assert_uint_eq(count_written(25), 25);
+}
+END_TEST
+
+/* A quota of the domain's own (SET_QUOTA with a domid), and 0: none. */
+START_TEST(test_domain_quota)
+{
+	static const char	 q2[] = "5\0outstanding\0" "2";
+	static const char	 q0[] = "5\0outstanding\0" "0";
+	uint32_t		 rt, rl;
+
+	start(NULL);
+	fixture_req(fd, XS_SET_QUOTA, 0, q2, sizeof q2, &rt, &rl);
+	ck_assert_uint_eq(rt, XS_SET_QUOTA);
+	pipeline(12);
+	dom0_sync();
+	dom0_sync();
+	ck_assert_uint_eq(count_written(12), 1);
+	take_all(12);
+	ck_assert_uint_eq(count_written(12), 12);
+
+	fixture_req(fd, XS_SET_QUOTA, 0, q0, sizeof q0, &rt, &rl);
+	ck_assert_uint_eq(rt, XS_SET_QUOTA);
+	fixture_req1(fd, XS_RM, 0, HOME "/w00", &rt, &rl);
+	ck_assert_uint_eq(rt, XS_RM);
+	ck_assert_uint_eq(count_written(12), 11);
+	pipeline(12);
+	dom0_sync();
+	dom0_sync();
+	ck_assert_uint_eq(count_written(12), 12);
+	take_all(12);
+}
+END_TEST
+
+/* The privileged domain (--priv-domid) has no quota, as dom0. */
+START_TEST(test_privileged)
+{
+	static const char *const opts[] = { "-Q", "outstanding=5",
+	    "--priv-domid", "5", NULL };
+
+	start(opts);
+	pipeline(12);
+	dom0_sync();
+	dom0_sync();
+	ck_assert_uint_eq(count_written(12), 12);
+	take_all(12);
+}
+END_TEST
+
+/* The suite. */
+static Suite *
+outstanding_suite(void)
+{
+	Suite	*s;
+	TCase	*tc;
+
+	s = suite_create("outstanding");
+	tc = tcase_create("limits");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_quota);
+	tcase_add_test(tc, test_default);
+	tcase_add_test(tc, test_domain_quota);
+	tcase_add_test(tc, test_privileged);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+/* Run the suite; EXIT_FAILURE if anything failed. */
+int
+main(void)
+{
+	SRunner	*sr;
+	int	 failed;
+
+	sr = srunner_create(outstanding_suite());
+	srunner_run_all(sr, CK_ENV);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
