@@ -318,6 +318,18 @@ store_xs_empty(const struct store_txn *t)
 }
 
 /*
+ * The nodes an XS transaction holds: one per path it read (found or
+ * not), listed or changed. 0 for other kinds of transaction.
+ */
+size_t
+store_txn_nodes(const struct store_txn *t)
+{
+	if (t == NULL || t->xs == NULL)
+		return (0);
+	return (t->xs->count);
+}
+
+/*
  * Find a node as the transaction sees it; with want, record in the read
  * set what the snapshot holds and what the caller depends on.
  */

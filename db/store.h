@@ -177,6 +177,13 @@ int		 store_txn_error(const struct store_txn *t);
 /* Age of a READ or XS snapshot, in seconds since begin. */
 double		 store_txn_age(const struct store_txn *t);
 
+/*
+ * The nodes an XS transaction holds (Xen's count for its quota of
+ * transaction nodes): one per path it has read, found or not, listed or
+ * changed, each counted once; 0 for other kinds. node-xs.c.
+ */
+size_t		 store_txn_nodes(const struct store_txn *t);
+
 /* The global generation counter as seen by t. */
 uint64_t	 store_generation(struct store_txn *t);
 

@@ -220,7 +220,7 @@ dispatch_run(struct request *req)
 			return EAGAIN;
 		req->st = req->txn->st;
 		req->in_group = false;
-		return req->entry->handler(req);
+		return quota_txn_request(req);
 	}
 	if (flags & DISPATCH_ATOMIC) {
 		req->in_group = true;

@@ -49,9 +49,23 @@
  *	outstanding (-Q) requests whose replies are not yet all written to
  *			the connection: in conn.c, which stops taking a
  *			domain's requests while it has that many.
- *
- * Kept, shown and settable but not enforced here: transaction-nodes (the
- * store does not tell how many nodes a transaction touched).
+ *	transaction-nodes (-Q) the nodes a transaction holds: each node
+ *			it read, found or not, listed or changed, counted
+ *			once (store_txn_nodes). The request that would
+ *			make it hold more fails with ENOSPC, and the
+ *			transaction with it: "T" answers ENOMEM, "F" OK.
+ *			Nodes it holds already may still be used. With
+ *			-Q transaction-nodes=6, a guest's transaction
+ *			reads 6 nodes and not a 7th; writes 5 new nodes
+ *			of its home and not a 6th (the home is held too);
+ *			reads 5 missing nodes (and the home, whose
+ *			permissions decide between ENOENT and EACCES).
+ *			An RM refused inside the subtree it removes, past
+ *			the parent and the node, answers EIO, as Xen's
+ *			daemon does when its walk of the subtree fails.
+ *			Not as Xen: the nodes a refused request touched
+ *			stay held, so later requests of the failed
+ *			transaction may use them.
  */
 #include "config.h"
 
@@ -353,6 +367,39 @@ quota_check_write(struct request *req, const char *path,
 		s += len + 1;
 	}
 	return quota_memory(req, req->conn->domid, (int64_t)bytes);
+}
+
+/*
+ * Run a request in its transaction (req->st) and hold the transaction to
+ * the quota of nodes it may hold. Returns the handler's result, or the
+ * error of a request that made it hold more; the transaction is then
+ * failed. What the request did in it stays, as the transaction can only
+ * be dropped now.
+ */
+int
+quota_txn_request(struct request *req)
+{
+	struct conn	*c = req->conn;
+	size_t		 before, after, head;
+	unsigned int	 max;
+	int		 rc;
+
+	before = store_txn_nodes(req->st);
+	rc = req->entry->handler(req);
+	/* TRANSACTION_END has ended req->st. */
+	if (req->hdr.type == XS_TRANSACTION_END || quota_exempt(c) ||
+	    (max = quota_conn(c)->txn_nodes) == 0)
+		return rc;
+	after = store_txn_nodes(req->st);
+	if (after <= before || after <= max)
+		return rc;
+	req->txn->failed = true;
+	req->replied = false;
+	/* Xen's RM holds the parent and the node before the subtree. */
+	head = after - before < 2 ? after - before : 2;
+	if (req->hdr.type == XS_RM && before + head <= max)
+		return EIO;
+	return ENOSPC;
 }
 
 /*

@@ -21,6 +21,8 @@
  *	  plus one (Xen compares with '>'); more is ENOSPC. Privileged
  *	  connections have no quota in Xen's daemon; here they are held to
  *	  TXN_MAX_PRIV so that they cannot use up the store's reader slots.
+ *	- a transaction in which a request went over -Q transaction-nodes
+ *	  (quota.c) answers ENOMEM to "T" and is gone; "F" is OK.
  *
  * A snapshot must not pin the database for ever: a transaction open
  * longer than --txn-timeout seconds loses its snapshot; any request in it
@@ -237,6 +239,11 @@ op_transaction_end(struct request *req)
 	if (arg[0] == 'F') {
 		txn_end(t);
 		return request_ack(req);
+	}
+	if (t->failed) {
+		/* Over -Q transaction-nodes (quota.c), as Xen answers. */
+		txn_end(t);
+		return ENOMEM;
 	}
 	if (t->st == NULL) {
 		txn_end(t);

@@ -197,6 +197,9 @@ struct txn {
 	struct store_txn	*st;	/* STORE_TXN_XS, NULL once expired */
 	bool			 expired; /* outlived --txn-timeout */
 	bool			 detached; /* ended, off the connection */
+	bool			 failed; /* a request went over -Q
+					    transaction-nodes: "T" answers
+					    ENOMEM (quota.c) */
 	struct lu_txn		*lu;	/* lu.c: its requests, to carry it
 					   across a live update */
 	TAILQ_ENTRY(txn)	 entry;
@@ -617,7 +620,9 @@ int		 op_set_target(struct request *);
  * (old: the node there, or NULL); quota_txn_apply applies a transaction
  * at its end (store_txn_apply) and holds its domain to the node quota;
  * quota_check_nperms runs before SET_PERMS parses its n entries,
- * quota_check_set_perms before it replaces the list of node.
+ * quota_check_set_perms before it replaces the list of node;
+ * quota_txn_request runs a request in its transaction (dispatch.c),
+ * held to the quota of nodes a transaction may hold.
  */
 void		 quota_defaults(struct quota *);
 int		 quota_option(struct quota *, const char *arg, bool soft);
@@ -631,6 +636,7 @@ int		 quota_txn_apply(struct request *, struct store_txn *xs,
 int		 quota_check_nperms(struct request *, unsigned int n);
 int		 quota_check_set_perms(struct request *,
 		     const struct store_node *node, unsigned int n);
+int		 quota_txn_request(struct request *);
 int		 op_get_quota(struct request *);
 int		 op_set_quota(struct request *);
 

@@ -48,6 +48,7 @@ static void	 d0w(const char *, size_t);
 static void	 d0_is(const char *, const char *, const char *);
 static uint32_t	 gtx(struct sim_guest *);
 static unsigned long long usage(unsigned int, const char *);
+static uint32_t	 gtx_reads(unsigned int);
 
 /* A run directory for each test; the test starts the daemon. */
 static void
@@ -326,6 +327,195 @@ START_TEST(test_nodes_txn)
 }
 END_TEST
 
+/* dom0 writes HOME/r0 .. r9 ("y"); a guest transaction reads the first k. */
+static uint32_t
+gtx_reads(unsigned int k)
+{
+	char		path[64];
+	unsigned int	i;
+	uint32_t	tx;
+
+	tx = gtx(g5);
+	for (i = 0; i < k; i++) {
+		snprintf(path, sizeof path, HOME "/r%u", i);
+		ck_assert_int_eq(gr(g5, XS_READ, tx, path, NULL), 0);
+	}
+	return tx;
+}
+
+/*
+ * -Q transaction-nodes=6: each node a transaction reads, found or not,
+ * or changes counts once; the request that would make it hold a 7th
+ * fails (ENOSPC), and so does the transaction at "T" (ENOMEM). Every
+ * figure as the reference answers the same requests.
+ */
+START_TEST(test_txn_nodes)
+{
+	static const char *const opts[] = { "-Q", "transaction-nodes=6",
+	    NULL };
+	char		path[64];
+	unsigned int	i;
+	uint32_t	tx, tx0, rt, rl;
+	const char	*r;
+
+	start(opts);
+	for (i = 0; i < 10; i++) {
+		snprintf(path, sizeof path, HOME "/r%u", i);
+		d0w(path, 1);
+	}
+
+	/* New nodes: 5 and the home; nodes held may still be used. */
+	tx = gtx(g5);
+	for (i = 0; i < 8; i++) {
+		snprintf(path, sizeof path, HOME "/t%u", i);
+		ck_assert_int_eq(gr(g5, XS_WRITE, tx, path, "v", NULL),
+		    i < 5 ? 0 : ENOSPC);
+	}
+	ck_assert_int_eq(gr(g5, XS_READ, tx, HOME "/t0", NULL), 0);
+	ck_assert_int_eq(gr(g5, XS_READ, tx, HOME "/r0", NULL), ENOSPC);
+	ck_assert_int_eq(gr(g5, XS_TRANSACTION_END, tx, "T", NULL), ENOMEM);
+	ck_assert_int_eq(d0(XS_READ, HOME "/t0", NULL), ENOENT);
+
+	/* Nodes read: 6. */
+	tx = gtx(g5);
+	for (i = 0; i < 8; i++) {
+		snprintf(path, sizeof path, HOME "/r%u", i);
+		ck_assert_int_eq(gr(g5, XS_READ, tx, path, NULL),
+		    i < 6 ? 0 : ENOSPC);
+	}
+	ck_assert_int_eq(gr(g5, XS_TRANSACTION_END, tx, "T", NULL), ENOMEM);
+
+	/* Missing nodes: 5, and the home that decides ENOENT. "F" is OK. */
+	tx = gtx(g5);
+	for (i = 0; i < 8; i++) {
+		snprintf(path, sizeof path, HOME "/m%u", i);
+		ck_assert_int_eq(gr(g5, XS_READ, tx, path, NULL),
+		    i < 5 ? ENOENT : ENOSPC);
+	}
+	ck_assert_int_eq(gr(g5, XS_TRANSACTION_END, tx, "F", NULL), 0);
+
+	/* A write creating ancestors holds each of them. */
+	tx = gtx(g5);
+	ck_assert_int_eq(gr(g5, XS_WRITE, tx, HOME "/a/b/c/d", "v", NULL), 0);
+	ck_assert_int_eq(gr(g5, XS_WRITE, tx, HOME "/a/b/c/e", "v", NULL), 0);
+	ck_assert_int_eq(gr(g5, XS_WRITE, tx, HOME "/a/b/c/f", "v", NULL),
+	    ENOSPC);
+	ck_assert_int_eq(gr(g5, XS_TRANSACTION_END, tx, "T", NULL), ENOMEM);
+	ck_assert_int_eq(d0(XS_READ, HOME "/a", NULL), ENOENT);
+
+	/* Under the quota the transaction commits. */
+	tx = gtx(g5);
+	ck_assert_int_eq(gr(g5, XS_DIRECTORY, tx, HOME, NULL), 0);
+	ck_assert_int_eq(gr(g5, XS_READ, tx, HOME "/r0", NULL), 0);
+	ck_assert_int_eq(gr(g5, XS_GET_PERMS, tx, HOME "/r1", NULL), 0);
+	ck_assert_int_eq(gr(g5, XS_WRITE, tx, HOME "/r2", "w", NULL), 0);
+	ck_assert_int_eq(gr(g5, XS_TRANSACTION_END, tx, "T", NULL), 0);
+	r = fixture_req1(fd, XS_READ, 0, HOME "/r2", &rt, &rl);
+	ck_assert_uint_eq(rt, XS_READ);
+	ck_assert_int_eq(memcmp(r, "w", 2), 0);
+
+	/* dom0 has no quota. */
+	r = fixture_req(fd, XS_TRANSACTION_START, 0, "", 1, &rt, &rl);
+	ck_assert_uint_eq(rt, XS_TRANSACTION_START);
+	tx0 = (uint32_t)strtoul(r, NULL, 10);
+	for (i = 0; i < 10; i++) {
+		snprintf(path, sizeof path, HOME "/r%u", i);
+		fixture_req1(fd, XS_READ, tx0, path, &rt, &rl);
+		ck_assert_uint_eq(rt, XS_READ);
+	}
+	fixture_req1(fd, XS_TRANSACTION_END, tx0, "T", &rt, &rl);
+	ck_assert_uint_eq(rt, XS_TRANSACTION_END);
+
+	/* 0 is no limit. */
+	ck_assert_int_eq(d0(XS_SET_QUOTA, "transaction-nodes", "0", NULL), 0);
+	tx = gtx_reads(10);
+	ck_assert_int_eq(gr(g5, XS_TRANSACTION_END, tx, "T", NULL), 0);
+}
+END_TEST
+
+/*
+ * -Q transaction-nodes=6 met by each kind of request, after k reads in
+ * the transaction: what the reference answers, and its RM's EIO when
+ * the limit falls inside the subtree it removes.
+ */
+START_TEST(test_txn_nodes_requests)
+{
+	static const char *const opts[] = { "-Q", "transaction-nodes=6",
+	    NULL };
+	static const struct {
+		uint32_t	 type;
+		const char	*path;
+		const char	*arg;
+	} seventh[] = {
+		{ XS_MKDIR, HOME "/n", NULL },
+		{ XS_MKDIR, HOME "/r8", NULL },
+		{ XS_SET_PERMS, HOME "/r8", "n5" },
+		{ XS_DIRECTORY, HOME "/r8", NULL },
+		{ XS_GET_PERMS, HOME "/r8", NULL },
+		{ XS_DIRECTORY_PART, HOME "/r8", "0" },
+	};
+	char		path[64];
+	unsigned int	i;
+	uint32_t	tx;
+
+	start(opts);
+	for (i = 0; i < 10; i++) {
+		snprintf(path, sizeof path, HOME "/r%u", i);
+		d0w(path, 1);
+	}
+	for (i = 1; i <= 6; i++) {
+		snprintf(path, sizeof path, HOME "/s/%u", i);
+		d0w(path, 1);
+	}
+
+	/* RM of a leaf: the parent and the node. */
+	tx = gtx_reads(6);
+	ck_assert_int_eq(gr(g5, XS_RM, tx, HOME "/r7", NULL), ENOSPC);
+	ck_assert_int_eq(gr(g5, XS_TRANSACTION_END, tx, "T", NULL), ENOMEM);
+	tx = gtx_reads(5);
+	ck_assert_int_eq(gr(g5, XS_RM, tx, HOME "/r7", NULL), ENOSPC);
+	ck_assert_int_eq(gr(g5, XS_TRANSACTION_END, tx, "T", NULL), ENOMEM);
+	tx = gtx_reads(6);
+	ck_assert_int_eq(gr(g5, XS_RM, tx, HOME "/m", NULL), ENOSPC);
+	ck_assert_int_eq(gr(g5, XS_TRANSACTION_END, tx, "T", NULL), ENOMEM);
+	ck_assert_int_eq(d0(XS_READ, HOME "/r7", NULL), 0);
+	tx = gtx_reads(4);
+	ck_assert_int_eq(gr(g5, XS_RM, tx, HOME "/r7", NULL), 0);
+	ck_assert_int_eq(gr(g5, XS_TRANSACTION_END, tx, "T", NULL), 0);
+	ck_assert_int_eq(d0(XS_READ, HOME "/r7", NULL), ENOENT);
+
+	/* RM of a subtree refused within it: EIO. */
+	tx = gtx(g5);
+	ck_assert_int_eq(gr(g5, XS_RM, tx, HOME "/s", NULL), EIO);
+	ck_assert_int_eq(gr(g5, XS_TRANSACTION_END, tx, "T", NULL), ENOMEM);
+	tx = gtx_reads(3);
+	ck_assert_int_eq(gr(g5, XS_RM, tx, HOME "/s", NULL), EIO);
+	ck_assert_int_eq(gr(g5, XS_TRANSACTION_END, tx, "T", NULL), ENOMEM);
+	ck_assert_int_eq(d0(XS_READ, HOME "/s/1", NULL), 0);
+
+	/* Every request that reads a 7th node, each in a transaction. */
+	for (i = 0; i < sizeof seventh / sizeof seventh[0]; i++) {
+		tx = gtx_reads(6);
+		ck_assert_int_eq(gr(g5, seventh[i].type, tx, seventh[i].path,
+		    seventh[i].arg, NULL), ENOSPC);
+		ck_assert_int_eq(gr(g5, XS_TRANSACTION_END, tx, "T", NULL),
+		    ENOMEM);
+	}
+
+	/* Writes: a new node holds its parent too; an existing one not. */
+	tx = gtx_reads(5);
+	ck_assert_int_eq(gr(g5, XS_WRITE, tx, HOME "/n", "v", NULL), ENOSPC);
+	ck_assert_int_eq(gr(g5, XS_TRANSACTION_END, tx, "T", NULL), ENOMEM);
+	tx = gtx_reads(4);
+	ck_assert_int_eq(gr(g5, XS_WRITE, tx, HOME "/a/b", "v", NULL),
+	    ENOSPC);
+	ck_assert_int_eq(gr(g5, XS_TRANSACTION_END, tx, "T", NULL), ENOMEM);
+	tx = gtx_reads(5);
+	ck_assert_int_eq(gr(g5, XS_WRITE, tx, HOME "/r8", "w", NULL), 0);
+	ck_assert_int_eq(gr(g5, XS_TRANSACTION_END, tx, "T", NULL), 0);
+}
+END_TEST
+
 /* -S 200: Xen's record size, 24 + 8 per entry + value + child names. */
 START_TEST(test_node_size)
 {
@@ -600,6 +790,8 @@ quota_guest_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_nodes);
 	tcase_add_test(tc, test_nodes_txn);
+	tcase_add_test(tc, test_txn_nodes);
+	tcase_add_test(tc, test_txn_nodes_requests);
 	tcase_add_test(tc, test_node_size);
 	tcase_add_test(tc, test_node_size_children);
 	tcase_add_test(tc, test_watches);
