@@ -466,6 +466,18 @@ conn_ring_find(struct xsdbd *xd, unsigned int domid)
 	return NULL;
 }
 
+/*
+ * Bytes put in the connection's input that were not read from the ring
+ * (a takeover, lu-import.c): follow their message boundaries.
+ */
+void
+conn_ring_follow(struct conn *c, const void *buf, size_t len)
+{
+	struct conn_ring	*cr = c->priv;
+
+	(void)xs_frame_scan(&cr->frame, buf, len, NULL);
+}
+
 /* The page of a ring connection. */
 struct xs_ring *
 conn_ring_page(const struct conn *c)

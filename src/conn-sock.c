@@ -161,8 +161,6 @@ static void
 conn_sock_accept(evutil_socket_t fd, short events, void *arg)
 {
 	struct xsdbd		*xd = arg;
-	struct conn_sock	*cs;
-	struct conn		*c;
 	struct timeval		 tv = { 1, 0 };
 	int			 s, i;
 
@@ -184,30 +182,43 @@ conn_sock_accept(evutil_socket_t fd, short events, void *arg)
 			log_warn("accept");
 			return;
 		}
-		if ((cs = calloc(1, sizeof *cs)) == NULL) {
+		if (conn_sock_adopt(xd, s) == NULL)
 			close(s);
-			continue;
-		}
-		cs->ev_read = event_new(xd->base, s, EV_READ | EV_PERSIST,
-		    conn_sock_read_cb, NULL);
-		cs->ev_write = event_new(xd->base, s, EV_WRITE | EV_PERSIST,
-		    conn_sock_write_cb, NULL);
-		if (cs->ev_read == NULL || cs->ev_write == NULL ||
-		    (c = conn_new(xd, &conn_sock_ops, cs, s, 0)) == NULL) {
-			if (cs->ev_read != NULL)
-				event_free(cs->ev_read);
-			if (cs->ev_write != NULL)
-				event_free(cs->ev_write);
-			free(cs);
-			close(s);
-			continue;
-		}
-		event_assign(cs->ev_read, xd->base, s, EV_READ | EV_PERSIST,
-		    conn_sock_read_cb, c);
-		event_assign(cs->ev_write, xd->base, s, EV_WRITE | EV_PERSIST,
-		    conn_sock_write_cb, c);
-		conn_sock_update(c);
 	}
+}
+
+/*
+ * Serve a connected socket s (accepted, or handed over by a live update,
+ * lu.c) as a client connection. Returns it, or NULL if out of memory
+ * (s is then still the caller's).
+ */
+struct conn *
+conn_sock_adopt(struct xsdbd *xd, int s)
+{
+	struct conn_sock	*cs;
+	struct conn		*c;
+
+	if ((cs = calloc(1, sizeof *cs)) == NULL)
+		return NULL;
+	cs->ev_read = event_new(xd->base, s, EV_READ | EV_PERSIST,
+	    conn_sock_read_cb, NULL);
+	cs->ev_write = event_new(xd->base, s, EV_WRITE | EV_PERSIST,
+	    conn_sock_write_cb, NULL);
+	if (cs->ev_read == NULL || cs->ev_write == NULL ||
+	    (c = conn_new(xd, &conn_sock_ops, cs, s, 0)) == NULL) {
+		if (cs->ev_read != NULL)
+			event_free(cs->ev_read);
+		if (cs->ev_write != NULL)
+			event_free(cs->ev_write);
+		free(cs);
+		return NULL;
+	}
+	event_assign(cs->ev_read, xd->base, s, EV_READ | EV_PERSIST,
+	    conn_sock_read_cb, c);
+	event_assign(cs->ev_write, xd->base, s, EV_WRITE | EV_PERSIST,
+	    conn_sock_write_cb, c);
+	conn_sock_update(c);
+	return c;
 }
 
 /* Accept again after a pause. */
@@ -282,13 +293,7 @@ conn_sock_listen(struct xsdbd *xd, char *errbuf, size_t errlen)
 	if (listen(s, SOMAXCONN) == -1)
 		goto fail;
 
-	xd->listen_fd = s;
-	xd->ev_listen = event_new(xd->base, s, EV_READ | EV_PERSIST,
-	    conn_sock_accept, xd);
-	xd->ev_accept_retry = evtimer_new(xd->base, conn_sock_accept_retry,
-	    xd);
-	if (xd->ev_listen == NULL || xd->ev_accept_retry == NULL ||
-	    event_add(xd->ev_listen, NULL) != 0) {
+	if (conn_sock_adopt_listener(xd, s) != 0) {
 		snprintf(errbuf, errlen, "cannot watch the socket");
 		return ENOMEM;
 	}
@@ -300,6 +305,28 @@ fail:
 	if (s != -1)
 		close(s);
 	return saved;
+}
+
+/*
+ * Accept on a listening socket s, bound by this daemon or handed over by
+ * a live update (lu.c). Returns 0 or ENOMEM.
+ */
+int
+conn_sock_adopt_listener(struct xsdbd *xd, int s)
+{
+	int	fl;
+
+	if ((fl = fcntl(s, F_GETFL)) != -1 && !(fl & O_NONBLOCK))
+		(void)fcntl(s, F_SETFL, fl | O_NONBLOCK);
+	xd->listen_fd = s;
+	xd->ev_listen = event_new(xd->base, s, EV_READ | EV_PERSIST,
+	    conn_sock_accept, xd);
+	xd->ev_accept_retry = evtimer_new(xd->base, conn_sock_accept_retry,
+	    xd);
+	if (xd->ev_listen == NULL || xd->ev_accept_retry == NULL ||
+	    event_add(xd->ev_listen, NULL) != 0)
+		return ENOMEM;
+	return 0;
 }
 
 /* Stop listening and remove the socket path. */

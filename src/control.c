@@ -21,7 +21,7 @@
  *	quota		the hard quotas; "quota set NAME VAL" changes one;
  *			"quota DOMID" a domain's usage
  *	quota-soft	the same for the soft quotas
- *	live-update	not supported yet: a text the client shows
+ *	live-update	live update (lu.c)
  *
  * Numbers are read as Xen reads them (atoi): leading digits count, the
  * rest is ignored, so "quota abc" shows domain 0, as the reference does.
@@ -152,9 +152,6 @@ static const struct control_quota control_soft[] = {
 	    "Total Xenstore memory per domain (warning level)" },
 	{ NULL, 0, NULL }
 };
-
-/* The reply to live-update until live update is written. */
-#define CONTROL_NO_LU	"Live update is not supported by xsdbd yet."
 
 /* The longest check reply: room is kept for the line saying "more". */
 #define CONTROL_CHECK_MAX	(XS_PAYLOAD_MAX - 128)
@@ -723,17 +720,9 @@ control_quota_domain(struct request *req, const char *arg)
 	return control_text_reply(req, &t);
 }
 
-/*
- * live-update: not supported yet. Xen's xenstore-control first sends
- * "live-update -f FILE" and shows a reply other than "OK" as "Setting
- * update binary failed:" and the text, so the answer is a text, not an
- * error. Without arguments Xen answers EINVAL.
- */
+/* live-update and its sub-commands: lu.c. */
 static int
 control_live_update(struct request *req, const char **argv, unsigned int argc)
 {
-	if (argc == 0)
-		return EINVAL;
-	log_info("control: live-update %s refused: not supported", argv[0]);
-	return request_reply_str(req, CONTROL_NO_LU);
+	return lu_control(req, argv, argc);
 }

@@ -215,6 +215,10 @@ dispatch_run(struct request *req)
 		 * A transaction that outlived its time has no snapshot:
 		 * everything but its end answers EAGAIN.
 		 */
+		/* One carried across a live update runs its log first. */
+		if (req->txn->lu != NULL &&
+		    (rc = lu_txn_resume(req->txn)) != 0)
+			return rc;
 		if (req->txn->st == NULL &&
 		    req->hdr.type != XS_TRANSACTION_END)
 			return EAGAIN;
@@ -252,6 +256,9 @@ dispatch_finish(struct request *req, int rc)
 	const char		*name;
 	int			 qrc;
 
+	/* A transaction's requests are logged for a live update. */
+	if (req->txn != NULL)
+		lu_txn_note(req, rc);
 	request_free_scratch(req);
 	if (req->sent)
 		return;

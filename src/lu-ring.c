@@ -717,6 +717,28 @@ lu_ring_save_all(struct xsdbd *xd)
 	return rc;
 }
 
+/*
+ * A ring taken over from Xen's daemon: the bytes it had read from the
+ * guest and not handled, and those it had not written yet, the first
+ * partial of them the rest of a message begun in rsp. The caller writes
+ * the record before anything is sent.
+ */
+void
+lu_ring_take(struct conn *c, const void *in, size_t inlen, const void *out,
+    size_t outlen, size_t partial)
+{
+	struct lu_conn	*lc = c->lu;
+
+	if (buf_add(&c->in, in, inlen) != 0 ||
+	    buf_add(&c->out, out, outlen) != 0) {
+		conn_kill(c, "out of memory");
+		return;
+	}
+	conn_ring_follow(c, in, inlen);
+	lc->cur_left = (uint32_t)(partial < outlen ? partial : outlen);
+	lc->dirty = true;
+}
+
 /* A domain goes: delete its record in t (the transaction releasing it). */
 int
 lu_ring_forget(struct store_txn *t, unsigned int domid)

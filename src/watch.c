@@ -82,6 +82,10 @@
  * again, watch_restore reads the records back, canonicalizes the paths
  * again and fires each watch once (spurious events are allowed by the
  * protocol). Records of domains the daemon no longer knows are dropped.
+ *
+ * A live update (lu.c) hands the watches of socket connections to the new
+ * daemon: watch_lu_foreach lists a connection's watches as they were set,
+ * watch_lu_add sets one again, without a reply or an event.
  */
 #include "config.h"
 
@@ -634,6 +638,61 @@ op_reset_watches(struct request *req)
 	watch_conn_clear(req->xd->watches, req->conn);
 	txn_conn_free(req->conn);
 	return request_ack(req);
+}
+
+/*
+ * Set a watch of c again as WATCH sets it, without a reply or an event
+ * (lu.c): path as the client gave it, depth -1 for none. A watch of a
+ * ring connection is persisted as WATCH does. Returns 0, EINVAL (a path
+ * this daemon does not take), EEXIST, ENOMEM or a store error.
+ */
+int
+watch_lu_add(struct conn *c, const char *path, const char *token, int depth)
+{
+	struct watch_index	*wi = c->xd->watches;
+	struct watch_persist	 persist;
+	struct watch		*w;
+	char			 abs[XS_ABS_PATH_MAX + 1];
+	unsigned int		 prefix = 0;
+	int			 rc;
+
+	if (xs_path_canonical(path, c->domid, XS_PATH_SPECIAL, abs,
+	    sizeof abs) != 0)
+		return EINVAL;
+	if (path[0] != '/' && path[0] != '@')
+		prefix = (unsigned int)(strlen(abs) - strlen(path));
+	if (watch_find(wi, c, abs, token) != NULL)
+		return EEXIST;
+	if ((rc = watch_add(wi, c, abs, token, depth < 0 ? -1 : depth, prefix,
+	    &w)) != 0)
+		return rc;
+	if (domain_conn_persistent(c)) {
+		w->pnum = domain_watch_number(c);
+		persist.w = w;
+		persist.path = path;
+		if (w->pnum == 0 ||
+		    (rc = watch_store(c->xd, watch_persist_one, &persist)) != 0) {
+			watch_del(wi, w);
+			return rc != 0 ? rc : ENOMEM;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Call fn for each watch of c in the order they were set, with its path
+ * as the client gave it (lu.c).
+ */
+void
+watch_lu_foreach(struct conn *c, watch_lu_fn *fn, void *arg)
+{
+	struct watch_conn	*wc = c->watches;
+	struct watch		*w;
+
+	if (wc == NULL)
+		return;
+	TAILQ_FOREACH(w, &wc->list, centry)
+		fn(arg, w->key->path + w->prefix, w->token, w->depth);
 }
 
 /* Remember a matching watch of the change being fired. */

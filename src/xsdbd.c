@@ -54,7 +54,8 @@ enum {
 	OPT_MAP_SIZE,
 	OPT_TXN_TIMEOUT,
 	OPT_OUT_MAX,
-	OPT_XEN
+	OPT_XEN,
+	OPT_LU_STATE
 };
 
 static const struct option xsdbd_longopts[] = {
@@ -90,6 +91,7 @@ static const struct option xsdbd_longopts[] = {
 	{ "txn-timeout",	required_argument,	NULL, OPT_TXN_TIMEOUT },
 	{ "out-max",		required_argument,	NULL, OPT_OUT_MAX },
 	{ "xen",		required_argument,	NULL, OPT_XEN },
+	{ "lu-state",		required_argument,	NULL, OPT_LU_STATE },
 	{ NULL,			0,			NULL, 0 }
 };
 
@@ -152,7 +154,11 @@ xsdbd_usage(FILE *f)
 "  -I, --internal-db[=on|off]  accepted; the store is always --db\n"
 "  -K, --keep-orphans       keep the nodes of a domain that goes away\n"
 "  -V, --verbose            log more\n"
-"  -U, --live-update        started by a live update\n"
+"  -U, --live-update        started by a live update: take over what the\n"
+"                           daemon before handed over (--lu-state=FD,\n"
+"                           from xsdbd) or left in\n"
+"                           $XENSTORED_ROOTDIR/state_dump (from Xen's\n"
+"                           xenstored)\n"
 "      --event PORT, --master-domid ID, --priv-domid ID\n"
 "\n"
 "Options of xsdbd:\n"
@@ -269,6 +275,7 @@ xsdbd_options(struct xsdbd *xd, int argc, char **argv)
 	o->txn_timeout = XSDBD_TXN_TIMEOUT;
 	o->out_max = XSDBD_OUT_MAX;
 	o->xen = "xen";
+	o->lu_state_fd = -1;
 	quota_defaults(&xd->quota);
 
 	opterr = 0;
@@ -378,6 +385,9 @@ xsdbd_options(struct xsdbd *xd, int argc, char **argv)
 			if (o->out_max < XS_HEADER_SIZE + XS_PAYLOAD_MAX)
 				xsdbd_bad_option("--out-max below %d",
 				    XS_HEADER_SIZE + XS_PAYLOAD_MAX);
+			break;
+		case OPT_LU_STATE:
+			o->lu_state_fd = (int)xsdbd_uint('-', optarg);
 			break;
 		case OPT_XEN:
 			if (!xen_spec_valid(optarg))
@@ -804,6 +814,7 @@ xsdbd_loop(struct xsdbd *xd)
 			fatalx("event loop failed");
 		xd->turns++;
 		conn_end_of_turn(xd);
+		lu_end_of_turn(xd);
 	}
 }
 
@@ -819,6 +830,7 @@ xsdbd_shutdown(struct xsdbd *xd)
 	domain_free(xd);
 	xen_close(xd);
 	trace_close(xd);
+	lu_free(xd);
 	if (xd->store != NULL)
 		store_close(xd->store);
 	xd->store = NULL;
@@ -854,6 +866,10 @@ main(int argc, char **argv)
 	xd->opt.trace_file = xsdbd_absolute(xd->opt.trace_file);
 
 	log_init(true, xd->opt.verbose);
+	if (lu_init(xd, argc, argv, err, sizeof err) != 0) {
+		log_warnx("%s", err);
+		exit(1);
+	}
 	memset(&st, 0, sizeof st);
 	st.lock_fd = -1;
 	st.ready_fd = xd->opt.no_fork ? -1 : xsdbd_daemonize(xd->opt.output_pid);
@@ -871,6 +887,8 @@ main(int argc, char **argv)
 	if ((xd->base = event_base_new()) == NULL)
 		xsdbd_fail(&st, "cannot set up the event loop");
 	xsdbd_open_store(xd, &st);
+	if ((rc = lu_import(xd, err, sizeof err)) != 0)
+		xsdbd_fail(&st, "%s", err);
 
 	xd->ev_sigterm = evsignal_new(xd->base, SIGTERM, xsdbd_signal, xd);
 	xd->ev_sigint = evsignal_new(xd->base, SIGINT, xsdbd_signal, xd);
@@ -894,7 +912,10 @@ main(int argc, char **argv)
 	if ((rc = txn_init(xd)) != 0)
 		xsdbd_fail(&st, "cannot set up transactions: %s",
 		    strerror(rc));
-	if ((rc = conn_sock_listen(xd, err, sizeof err)) != 0)
+	/* Started by a live update: the listener is there already. */
+	if ((rc = lu_restore(xd, err, sizeof err)) == ENOENT)
+		rc = conn_sock_listen(xd, err, sizeof err);
+	if (rc != 0)
 		xsdbd_fail(&st, "%s", err);
 
 	xd->running = true;

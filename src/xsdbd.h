@@ -43,6 +43,7 @@ struct xen;
 struct lu;
 struct lu_conn;
 struct lu_txn;
+struct lu_import;
 
 /* Defaults. */
 #define XSDBD_DB_DIR		"/var/run/xsdb"
@@ -366,6 +367,7 @@ struct xsdbd {
 	struct xen		*xen;		/* xen.c: the open backend */
 	void			*rings;		/* conn-ring.c: by local port */
 	struct lu		*lu;		/* lu.c: live update */
+	struct lu_import	*import;	/* lu-import.c: Xen's state */
 
 	/* Signals (xsdbd.c). */
 	struct event		*ev_sigterm;
@@ -432,6 +434,8 @@ void		 conn_free_all(struct xsdbd *);
 
 /* conn-sock.c */
 int		 conn_sock_listen(struct xsdbd *, char *errbuf, size_t);
+int		 conn_sock_adopt_listener(struct xsdbd *, int fd);
+struct conn	*conn_sock_adopt(struct xsdbd *, int fd);
 void		 conn_sock_close_listener(struct xsdbd *);
 
 /*
@@ -537,6 +541,11 @@ void		 watch_conn_free(struct conn *);
 int		 watch_forget_domain(struct xsdbd *, struct store_txn *,
 		     unsigned int domid);
 int		 watch_restore(struct xsdbd *);
+typedef void	 watch_lu_fn(void *, const char *path, const char *token,
+		     int depth);
+int		 watch_lu_add(struct conn *, const char *path,
+		     const char *token, int depth);
+void		 watch_lu_foreach(struct conn *, watch_lu_fn *, void *);
 int		 op_watch(struct request *);
 int		 op_unwatch(struct request *);
 int		 op_reset_watches(struct request *);
@@ -763,6 +772,7 @@ void		 conn_ring_free(struct conn *);
 void		 conn_ring_reset(struct conn *);
 struct conn	*conn_ring_find(struct xsdbd *, unsigned int domid);
 bool		 conn_ring_broken(const struct conn *);
+void		 conn_ring_follow(struct conn *, const void *, size_t);
 struct xs_ring	*conn_ring_page(const struct conn *);
 uint32_t	 conn_ring_port(const struct conn *);
 unsigned int	 conn_ring_drop_msgs(const struct conn *);
@@ -801,9 +811,42 @@ void		 lu_ring_save(struct xsdbd *, struct store_txn *);
 void		 lu_ring_saved(struct xsdbd *, int rc);
 int		 lu_ring_save_all(struct xsdbd *);
 int		 lu_ring_forget(struct store_txn *, unsigned int domid);
+void		 lu_ring_take(struct conn *, const void *in, size_t,
+		     const void *out, size_t, size_t partial);
 
-/* lu.c */
+/*
+ * lu.c, lu-import.c
+ *
+ * Live update (CONTROL live-update, as Xen's xenstore-control drives
+ * it): lu_control serves the sub-commands; lu_end_of_turn, between two
+ * turns, hands the listening socket, the connections and their
+ * transactions to the new binary and execs it in this process. The new
+ * daemon (-U) finds them again: lu_init reads what was handed over (or,
+ * from Xen's C xenstored, its migration stream) right after the options,
+ * lu_import puts a migration stream's nodes and domains in the store
+ * before domain_init, lu_restore serves the listener and the connections
+ * once the rings are attached (ENOENT: nothing was handed over, listen
+ * as usual). A transaction's requests are logged (lu_txn_note, from
+ * dispatch.c) so that the new daemon can run them again on a snapshot of
+ * its own the first time the transaction is used (lu_txn_resume): if any
+ * of them answers otherwise, what it read changed and it ends in EAGAIN.
+ */
+int		 lu_init(struct xsdbd *, int argc, char **argv, char *err,
+		     size_t errlen);
+int		 lu_import(struct xsdbd *, char *err, size_t errlen);
+int		 lu_restore(struct xsdbd *, char *err, size_t errlen);
+void		 lu_end_of_turn(struct xsdbd *);
+void		 lu_free(struct xsdbd *);
+int		 lu_control(struct request *, const char **argv,
+		     unsigned int argc);
+void		 lu_txn_note(const struct request *, int rc);
+int		 lu_txn_resume(struct txn *);
 void		 lu_txn_free(struct txn *);
+
+/* lu-import.c */
+int		 lu_import_init(struct xsdbd *, char *err, size_t errlen);
+int		 lu_import_restore(struct xsdbd *, char *err, size_t errlen);
+void		 lu_import_free(struct xsdbd *);
 
 /*
  * trace.c

@@ -10,6 +10,8 @@
 
 #include <sys/stat.h>
 
+#include <signal.h>
+
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -37,13 +39,23 @@ static void	 teardown(void);
 static void	 restart(const char *);
 static struct sim_guest *guest(unsigned int);
 static void	 recv_msg(int, struct xs_header *, char *);
-static void	 expect_event(int, const char *, const char *)
-		     __attribute__((unused));
+static void	 expect_event(int, const char *, const char *);
 static void	 expect_quiet(int);
 static void	 answer(int, uint32_t, const void *, uint32_t, const char *);
 static void	 read_is(int, const char *, const char *);
 static void	 read_err(int, const char *, const char *);
 static bool	 log_has(const char *);
+static void	 setup_none(void);
+static void	 ctl_text(int, const char *, const char *, uint32_t);
+static void	 ctl_err(int, const char *, uint32_t, const char *);
+static void	 live_update(int, const char *);
+static void	 write_str(int, const char *, const char *);
+static uint32_t	 txn_start(int);
+static void	 txn_end(int, uint32_t, const char *);
+static pid_t	 daemon_pid(void);
+static void	 send_req(int, uint32_t, uint32_t, uint32_t, const void *,
+		     uint32_t);
+static void	 expect_reply(int, uint32_t, uint32_t, const char *);
 
 /* A daemon on a simulated Xen, and one dom0 connection. */
 static void
@@ -233,16 +245,451 @@ START_TEST(test_none_keeps_domains)
 }
 END_TEST
 
+
+/* A daemon without Xen (socket clients only). */
+static void
+setup_none(void)
+{
+	ck_assert_int_eq(sim_dir_make(simdir, sizeof simdir), 0);
+	snprintf(xenarg, sizeof xenarg, "--xen=none");
+	fixture_init(&fx);
+	fixture_up(&fx, NULL);
+	fd = fixture_connect(&fx);
+}
+
+/* CONTROL with this payload answers the text want. */
+static void
+ctl_text(int s, const char *want, const char *p, uint32_t len)
+{
+	answer(s, XS_CONTROL, p, len, want);
+}
+
+/* CONTROL with this payload answers ERROR name. */
+static void
+ctl_err(int s, const char *p, uint32_t len, const char *name)
+{
+	fixture_expect_error(s, XS_CONTROL, 0, p, len, name);
+}
+
+/*
+ * A live update to binary from connection s, as xenstore-control drives
+ * it: the reply to -s comes from the new daemon, in the same process.
+ */
+static void
+live_update(int s, const char *binary)
+{
+	char	buf[512];
+	size_t	len;
+	pid_t	pid = daemon_pid();
+
+	len = (size_t)snprintf(buf, sizeof buf, "live-update%c-f%c%s%c", 0,
+	    0, binary, 0);
+	ctl_text(s, "OK", buf, (uint32_t)len);
+	ctl_text(s, "OK", S("live-update\0-s\0-t\0" "60\0"));
+	ck_assert_int_eq(daemon_pid(), pid);
+	ck_assert_int_eq(kill(fx.pid, 0), 0);
+}
+
+/* WRITE path = value from connection s. */
+static void
+write_str(int s, const char *path, const char *value)
+{
+	char	buf[XS_PAYLOAD_MAX];
+	size_t	pl = strlen(path) + 1, vl = strlen(value);
+
+	memcpy(buf, path, pl);
+	memcpy(buf + pl, value, vl);
+	answer(s, XS_WRITE, buf, (uint32_t)(pl + vl), "OK");
+}
+
+/* TRANSACTION_START on s: its id. */
+static uint32_t
+txn_start(int s)
+{
+	uint32_t	 rt, rl;
+	const char	*r;
+
+	r = fixture_req(s, XS_TRANSACTION_START, 0, "", 1, &rt, &rl);
+	ck_assert_uint_eq(rt, XS_TRANSACTION_START);
+	return (uint32_t)strtoul(r, NULL, 10);
+}
+
+/* TRANSACTION_END "T" of tx answers want ("OK" or an error name). */
+static void
+txn_end(int s, uint32_t tx, const char *want)
+{
+	uint32_t	 rt, rl;
+	const char	*r;
+
+	r = fixture_req(s, XS_TRANSACTION_END, tx, "T", 2, &rt, &rl);
+	ck_assert_msg(strcmp(r, want) == 0 && rt == (strcmp(want, "OK") == 0 ?
+	    XS_TRANSACTION_END : XS_ERROR), "tx %u: wanted %s, got type %u %s",
+	    tx, want, rt, r);
+}
+
+/*
+ * The daemon's pid, from its pid file (which a daemon just exec'ed may be
+ * writing again: an empty file is read again).
+ */
+static pid_t
+daemon_pid(void)
+{
+	char		buf[32];
+	ssize_t		n = 0;
+	unsigned int	i;
+	int		pfd;
+
+	for (i = 0; n <= 0 && i < 5000; i++) {
+		if (i > 0)
+			usleep(1000);
+		if ((pfd = open(fx.pidfile, O_RDONLY)) == -1)
+			continue;
+		n = read(pfd, buf, sizeof buf - 1);
+		close(pfd);
+	}
+	ck_assert_int_gt(n, 0);
+	buf[n] = '\0';
+	return (pid_t)strtol(buf, NULL, 10);
+}
+
+/* Send a request without waiting. */
+static void
+send_req(int s, uint32_t type, uint32_t req_id, uint32_t tx, const void *p,
+    uint32_t len)
+{
+	fixture_send(s, type, req_id, tx, p, len);
+}
+
+/* The next message must be the reply req_id of type with payload want. */
+static void
+expect_reply(int s, uint32_t type, uint32_t req_id, const char *want)
+{
+	struct xs_header	h;
+	char			p[XS_PAYLOAD_MAX + 1];
+
+	recv_msg(s, &h, p);
+	ck_assert_msg(h.type == type && h.req_id == req_id &&
+	    strcmp(p, want) == 0, "wanted %u/%u \"%s\", got %u/%u \"%s\"",
+	    type, req_id, want, h.type, h.req_id, p);
+}
+
+/*
+ * Socket clients across a live update: the pid stays, the listener
+ * serves, a request sent half before and half after is answered,
+ * watches fire, events queued for a client that did not read arrive all
+ * and in order, and transactions go on: committing if nothing they read
+ * changed, EAGAIN if it did, before or after the update.
+ */
+START_TEST(test_lu_sockets)
+{
+	struct xs_header	 h;
+	char			 p[XS_PAYLOAD_MAX + 1], big[3001], path[32];
+	int			 a, b, q, w, c, n;
+	uint32_t		 t1, t2, t3, t4, rt, rl;
+	const char		*r;
+	struct xs_header	 half = { XS_READ, 77, 0, 5 };
+
+	a = fixture_connect(&fx);
+	b = fixture_connect(&fx);
+	q = fixture_connect(&fx);
+	w = fixture_connect(&fx);
+	c = fixture_connect(&fx);
+	write_str(a, "/t/a", "1");
+	write_str(a, "/t/c", "1");
+	send_req(w, XS_WATCH, 1, 0, S("/t/a\0wa\0"));
+	expect_reply(w, XS_WATCH, 1, "OK");
+	expect_event(w, "/t/a", "wa");
+	send_req(q, XS_WATCH, 1, 0, S("/q\0wq\0"));
+	expect_reply(q, XS_WATCH, 1, "OK");
+	expect_event(q, "/q", "wq");
+
+	/* t1 reads /t/a, nothing it read changes: it commits. */
+	t1 = txn_start(b);
+	r = fixture_req1(b, XS_READ, t1, "/t/a", &rt, &rl);
+	ck_assert_str_eq(r, "1");
+	fixture_req(b, XS_WRITE, t1, S("/t/b1\0x"), &rt, &rl);
+	ck_assert_uint_eq(rt, XS_WRITE);
+	/* t2 reads /t/c, which changes after the update: EAGAIN. */
+	t2 = txn_start(b);
+	r = fixture_req1(b, XS_READ, t2, "/t/c", &rt, &rl);
+	ck_assert_str_eq(r, "1");
+	/* t3 reads /t/c too, which changes before the update: EAGAIN. */
+	t3 = txn_start(b);
+	r = fixture_req1(b, XS_READ, t3, "/t/c", &rt, &rl);
+	fixture_req(b, XS_WRITE, t3, S("/t/b3\0x"), &rt, &rl);
+	ck_assert_uint_eq(rt, XS_WRITE);
+	/* t4 reads /t/a and writes: an unrelated write does not matter. */
+	t4 = txn_start(b);
+	r = fixture_req1(b, XS_READ, t4, "/t/a", &rt, &rl);
+	fixture_req(b, XS_WRITE, t4, S("/t/b4\0y"), &rt, &rl);
+	ck_assert_uint_eq(rt, XS_WRITE);
+	write_str(a, "/t/c", "2");
+	write_str(a, "/t/other", "z");
+
+	/* Events q does not read, more than its socket holds. */
+	memset(big, 'v', sizeof big - 1);
+	big[sizeof big - 1] = '\0';
+	for (n = 0; n < 300; n++) {
+		snprintf(path, sizeof path, "/q/%d", n);
+		write_str(a, path, big);
+	}
+	/* Half a request. */
+	fixture_send_raw(a, &half, 10);
+
+	live_update(c, fx.bin);
+
+	fixture_send_raw(a, (const char *)&half + 10, 6);
+	fixture_send_raw(a, "/t/a", 5);
+	expect_reply(a, XS_READ, 77, "1");
+	write_str(a, "/t/c", "3");
+	txn_end(b, t1, "OK");
+	txn_end(b, t2, "EAGAIN");
+	txn_end(b, t3, "EAGAIN");
+	txn_end(b, t4, "OK");
+	read_is(a, "/t/b1", "x");
+	read_is(a, "/t/b4", "y");
+	read_err(a, "/t/b3", "ENOENT");
+	write_str(a, "/t/a", "4");
+	expect_event(w, "/t/a", "wa");
+	expect_quiet(w);
+	for (n = 0; n < 300; n++) {
+		snprintf(path, sizeof path, "/q/%d", n);
+		recv_msg(q, &h, p);
+		ck_assert_uint_eq(h.type, XS_WATCH_EVENT);
+		ck_assert_str_eq(p, path);
+	}
+	expect_quiet(q);
+	/* A new client is served, and a second update goes as well. */
+	close(c);
+	c = fixture_connect(&fx);
+	live_update(c, fx.bin);
+	read_is(c, "/t/a", "4");
+	expect_quiet(w);
+	close(a);
+	close(b);
+	close(c);
+	close(q);
+	close(w);
+}
+END_TEST
+
+/*
+ * A guest across a live update: a request it put half before the update
+ * is answered after it, its transaction goes on, its watch is there (it
+ * may fire once more, as after a restart).
+ */
+START_TEST(test_lu_ring)
+{
+	struct sim_guest	*g;
+	const char		*path, *token;
+	char			 msg[64], v[64];
+	size_t			 n, done;
+	uint32_t		 tx;
+	int			 c;
+
+	g = guest(5);
+	ck_assert_int_eq(sim_guest_write_node(g, 0, "data/x", "1"), 0);
+	ck_assert_int_eq(sim_guest_op(g, XS_WATCH, 0, "data", "w"), 0);
+	ck_assert_int_eq(sim_guest_next_event(g, WAIT_MS, &path, &token), 0);
+	ck_assert_int_eq(sim_guest_request(g, XS_TRANSACTION_START, 0, "", 1,
+	    WAIT_MS), 0);
+	tx = (uint32_t)strtoul(g->msg, NULL, 10);
+	ck_assert_int_eq(sim_guest_read_node(g, tx, "data/x", v, sizeof v),
+	    0);
+	ck_assert_int_eq(sim_guest_write_node(g, tx, "data/y", "2"), 0);
+	n = xs_wire_build(msg, XS_READ, 4242, 0, "data/x", 7);
+	ck_assert_int_eq(sim_guest_put(g, msg, 10, &done), 0);
+	ck_assert_uint_eq(done, 10);
+
+	c = fixture_connect(&fx);
+	live_update(c, fx.bin);
+	close(c);
+
+	ck_assert_int_eq(sim_guest_write(g, msg + 10, n - 10, WAIT_MS), 0);
+	do {
+		ck_assert_int_eq(sim_guest_recv(g, WAIT_MS), 0);
+	} while (g->hdr.type == XS_WATCH_EVENT);
+	ck_assert_uint_eq(g->hdr.req_id, 4242);
+	ck_assert_str_eq(g->msg, "1");
+	ck_assert_int_eq(sim_guest_request(g, XS_TRANSACTION_END, tx, "T", 2,
+	    WAIT_MS), 0);
+	ck_assert_uint_eq(g->hdr.type, XS_TRANSACTION_END);
+	read_is(fd, "/local/domain/5/data/y", "2");
+	sim_guest_clear_events(g);
+	write_str(fd, "/local/domain/5/data/z", "3");
+	ck_assert_int_eq(sim_guest_next_event(g, WAIT_MS, &path, &token), 0);
+	ck_assert_str_eq(path, "data/z");
+	ck_assert_str_eq(token, "w");
+	sim_guest_free(g);
+}
+END_TEST
+
+/*
+ * The sub-commands, and their answers as Xen's C xenstored 4.17 gives
+ * them (each probed on the reference).
+ */
+START_TEST(test_lu_control)
+{
+	char	buf[256];
+	size_t	len;
+	int	c;
+
+	c = fixture_connect(&fx);
+	ctl_text(fd, "Not in live-update session.", S("live-update\0-s\0"));
+	ctl_text(fd, "No live-update session active.",
+	    S("live-update\0-a\0"));
+	ctl_text(fd, "Not in live-update session.",
+	    S("live-update\0-c\0foo\0"));
+	ctl_text(fd, "File not accessible.",
+	    S("live-update\0-f\0/nonexistent/xsdbd\0"));
+	ctl_text(fd, "File not executable.",
+	    S("live-update\0-f\0/etc/passwd\0"));
+	ctl_err(fd, S("live-update\0"), "EINVAL");
+	ctl_err(fd, S("live-update\0-x\0"),
+	    "EINVAL");
+	ctl_err(fd, S("live-update\0-a\0x\0"),
+	    "EINVAL");
+	len = (size_t)snprintf(buf, sizeof buf, "live-update%c-f%c%s%c", 0,
+	    0, fx.bin, 0);
+	ctl_text(fd, "OK", buf, (uint32_t)len);
+	ctl_text(fd, "live-update session already active.", buf,
+	    (uint32_t)len);
+	ctl_text(c, "live-update session already active.", buf,
+	    (uint32_t)len);
+	ctl_text(c, "Not in live-update session.", S("live-update\0-c\0x\0"));
+	ctl_text(c, "Not in live-update session.", S("live-update\0-s\0"));
+	ctl_err(fd, S("live-update\0-c\0a\0b\0"), "EINVAL");
+	ctl_err(fd, S("live-update\0-s\0-x\0"),
+	    "EINVAL");
+	ctl_err(fd, S("live-update\0-s\0-t\0"),
+	    "EINVAL");
+	ctl_text(fd, "OK", S("live-update\0-c\0--xen=none\0"));
+	/* Any connection may end the session. */
+	ctl_text(c, "OK", S("live-update\0-a\0"));
+	ctl_text(fd, "Not in live-update session.", S("live-update\0-s\0"));
+	/* A session ends with its connection. */
+	ctl_text(c, "OK", buf, (uint32_t)len);
+	close(c);
+	ctl_text(fd, "OK", buf, (uint32_t)len);
+	ctl_text(fd, "OK", S("live-update\0-a\0"));
+	/* Uploads. */
+	ctl_text(fd, "Not in live-update session.",
+	    S("live-update\0-d\0" "2\0ab\0"));
+	ctl_text(fd, "OK", S("live-update\0-b\0" "3\0"));
+	ctl_text(fd, "Kernel not complete.", S("live-update\0-s\0"));
+	ctl_text(fd, "Too much kernel data.",
+	    S("live-update\0-d\0" "4\0abcd\0"));
+	ctl_text(fd, "OK", S("live-update\0-d\0" "2\0a\0\0"));
+	ctl_text(fd, "Kernel not complete.", S("live-update\0-s\0"));
+	ctl_text(fd, "OK", S("live-update\0-a\0"));
+}
+END_TEST
+
+/*
+ * The binary uploaded in pieces (-b, -d: what xenstore-control does for
+ * a stub domain), with a command line of its own (-c).
+ */
+START_TEST(test_lu_upload)
+{
+	char		 cmd[2048], chunk[2100], num[16];
+	struct stat	 sb;
+	size_t		 off, n, len;
+	ssize_t		 r;
+	pid_t		 pid = daemon_pid();
+	int		 bfd, c;
+
+	c = fixture_connect(&fx);
+	write_str(c, "/up", "1");
+	ck_assert_int_eq(stat(fx.bin, &sb), 0);
+	len = (size_t)snprintf(cmd, sizeof cmd, "live-update%c-b%c%lld%c", 0,
+	    0, (long long)sb.st_size, 0);
+	ctl_text(c, "OK", cmd, (uint32_t)len);
+	bfd = open(fx.bin, O_RDONLY);
+	ck_assert_int_ne(bfd, -1);
+	for (off = 0; off < (size_t)sb.st_size; off += n) {
+		n = (size_t)sb.st_size - off < 2048 ?
+		    (size_t)sb.st_size - off : 2048;
+		snprintf(num, sizeof num, "%zu", n);
+		len = (size_t)snprintf(chunk, sizeof chunk, "live-update%c-d%c%s%c",
+		    0, 0, num, 0);
+		r = pread(bfd, chunk + len, n, (off_t)off);
+		ck_assert_int_eq(r, (ssize_t)n);
+		chunk[len + n] = '\0';
+		ctl_text(c, "OK", chunk, (uint32_t)(len + n + 1));
+	}
+	close(bfd);
+	len = (size_t)snprintf(cmd, sizeof cmd, "live-update%c-c%c--db %s "
+	    "--socket %s --pid-file %s --xen=none%c", 0, 0, fx.db, fx.sock,
+	    fx.pidfile, 0);
+	ctl_text(c, "OK", cmd, (uint32_t)len);
+	ctl_text(c, "OK", S("live-update\0-s\0-F\0"));
+	ck_assert_int_eq(daemon_pid(), pid);
+	read_is(c, "/up", "1");
+	close(c);
+}
+END_TEST
+
+/*
+ * An exec that fails: the requester gets the error, everything goes on
+ * in the same daemon, transactions included.
+ */
+START_TEST(test_lu_exec_fails)
+{
+	char		 bad[256], buf[512];
+	size_t		 len;
+	uint32_t	 tx, rt, rl;
+	int		 bfd, b;
+
+	snprintf(bad, sizeof bad, "%s/not-a-binary", fx.dir);
+	bfd = open(bad, O_WRONLY | O_CREAT | O_TRUNC, 0755);
+	ck_assert_int_ne(bfd, -1);
+	ck_assert_int_eq(write(bfd, "\x7f" "ELFjunk", 8), 8);
+	close(bfd);
+	b = fixture_connect(&fx);
+	write_str(b, "/e/a", "1");
+	tx = txn_start(b);
+	fixture_req1(b, XS_READ, tx, "/e/a", &rt, &rl);
+	fixture_req(b, XS_WRITE, tx, S("/e/b\0x"), &rt, &rl);
+	len = (size_t)snprintf(buf, sizeof buf, "live-update%c-f%c%s%c", 0,
+	    0, bad, 0);
+	ctl_text(fd, "OK", buf, (uint32_t)len);
+	ctl_text(fd, "Error activating new binary.", S("live-update\0-s\0"));
+	ctl_text(fd, "No live-update session active.",
+	    S("live-update\0-a\0"));
+	txn_end(b, tx, "OK");
+	read_is(fd, "/e/b", "x");
+	/* And a real update still works. */
+	live_update(fd, fx.bin);
+	read_is(b, "/e/b", "x");
+	close(b);
+}
+END_TEST
+
 static Suite *
 lu_suite(void)
 {
 	Suite	*s = suite_create("lu");
 	TCase	*tc;
 
+	tc = tcase_create("core");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_lu_ring);
+	tcase_add_test(tc, test_lu_upload);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("core-sockets");
+	tcase_add_checked_fixture(tc, setup_none, teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_lu_sockets);
+	suite_add_tcase(s, tc);
+
 	tc = tcase_create("errors");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_none_keeps_domains);
+	tcase_add_test(tc, test_lu_control);
+	tcase_add_test(tc, test_lu_exec_fails);
 	suite_add_tcase(s, tc);
 	return s;
 }
