@@ -6,18 +6,43 @@
  * transaction reads its snapshot with. A node found here points into
  * LMDB's memory for its value: valid until the next change in the same
  * transaction, so callers encode or copy before they write again.
+ *
+ * Child lists in memory. Listing a node walks one cursor over its child
+ * records, some hundred instructions of LMDB per child, for nodes that
+ * clients list again and again (a backend directory, /local/domain).
+ * store_ndb_list keeps the names of recently listed nodes (struct
+ * store_dir, STORE_DIR_CACHE slots by node id) and lists from there when
+ * it can. That is sound because of how generations are given: every
+ * change to a node's list of children sets its cgen to the next value of
+ * the counter, and once committed that value is never given again, so a
+ * committed pair (id, cgen) names one list of children for ever, in any
+ * snapshot of any process. Only snapshots (READ and XS transactions),
+ * which see nothing but committed nodes, keep lists and list from
+ * memory: a write transaction's own values can be rolled back (a nested
+ * transaction that aborts) and given again to another change.
  */
 #include "config.h"
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "store-int.h"
 
+/* A listing from LMDB that keeps the names it passes on. */
+struct store_ndb_fill {
+	store_ndb_name_fn	*fn;
+	void			*arg;
+	char			*buf;
+	size_t			 len;
+	size_t			 cap;
+};
+
 static int	 store_ndb_long_find(struct store_txn *, MDB_txn *,
 		     const char *, size_t, struct store_nrec *, bool,
 		     uint16_t *);
+static int	 store_ndb_fill_child(void *, uint64_t, const char *, size_t);
 
 /*
  * Find a long-key node: walk the keys that share prefix and hash, and
@@ -333,4 +358,85 @@ store_ndb_children(struct store_txn *t, MDB_txn *mt, uint64_t pid,
 		ret = store_mdb_error(s, rc, "list children");
 	mdb_cursor_close(c);
 	return (ret);
+}
+
+/* A child listed from LMDB: keep its name if it fits, pass it on. */
+static int
+store_ndb_fill_child(void *arg, uint64_t cid, const char *name, size_t len)
+{
+	struct store_ndb_fill	*f = arg;
+
+	if (f->buf != NULL && f->len + len + 1 <= f->cap) {
+		memcpy(f->buf + f->len, name, len);
+		f->buf[f->len + len] = '\0';
+	}
+	f->len += len + 1;
+	return (f->fn(f->arg, name, len));
+}
+
+/*
+ * Call fn with each child name of node nr in creation order. A snapshot
+ * lists from memory if the list is kept there, else from LMDB, keeping
+ * it if it is not too long (see the top of the file). fn may read
+ * through t, and list other nodes. Names are not nul-terminated.
+ * Returns 0, fn's value, ENOMEM, EIO.
+ */
+int
+store_ndb_list(struct store_txn *t, MDB_txn *mt,
+    const struct store_nrec *nr, store_ndb_name_fn *fn, void *arg)
+{
+	struct store		*s = t->s;
+	struct store_dir	*d = &s->dirs[nr->id % STORE_DIR_CACHE];
+	struct store_ndb_fill	 f;
+	uint64_t		 id = nr->id, cgen = nr->cgen;
+	const char		*p, *end;
+	size_t			 len;
+	int			 ret = 0;
+
+	memset(&f, 0, sizeof f);
+	f.fn = fn;
+	f.arg = arg;
+
+	if (t->kind == STORE_TXN_WRITE)
+		return (store_ndb_children(t, mt, id, store_ndb_fill_child,
+		    &f));
+	if (d->names != NULL && d->id == id && d->cgen == cgen) {
+		d->pins++;
+		for (p = d->names, end = p + d->len; p < end; p += len + 1) {
+			len = strlen(p);
+			if ((ret = fn(arg, p, len)) != 0)
+				break;
+		}
+		d->pins--;
+		return (ret);
+	}
+
+	if (nr->childbytes != 0 && nr->childbytes <= STORE_DIR_CACHE_MAX) {
+		f.cap = nr->childbytes;
+		f.buf = malloc(f.cap);
+	}
+	ret = store_ndb_children(t, mt, id, store_ndb_fill_child, &f);
+	/* A list cut short, or that disagrees with childbytes, is not kept. */
+	if (ret == 0 && f.buf != NULL && f.len == f.cap && d->pins == 0) {
+		free(d->names);
+		d->id = id;
+		d->cgen = cgen;
+		d->names = f.buf;
+		d->len = (uint32_t)f.len;
+		f.buf = NULL;
+	}
+	free(f.buf);
+	return (ret);
+}
+
+/* Free the child lists kept in memory. */
+void
+store_ndb_dirs_free(struct store *s)
+{
+	size_t	i;
+
+	for (i = 0; i < STORE_DIR_CACHE; i++) {
+		free(s->dirs[i].names);
+		s->dirs[i].names = NULL;
+	}
 }

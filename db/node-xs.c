@@ -144,8 +144,7 @@ static struct store_xent *store_xs_entry(struct store_xs *, const char *,
 static int		 store_xs_set(struct store_xent *,
 			     const struct store_nrec *);
 static void		 store_xs_clear(struct store_xent *);
-static int		 store_xs_snap_child(void *, uint64_t, const char *,
-			     size_t);
+static int		 store_xs_snap_child(void *, const char *, size_t);
 
 /* The entry of a path, or NULL. */
 static struct store_xent *
@@ -475,7 +474,7 @@ store_xs_unlink(struct store_txn *t, const char *path, size_t pplen,
 
 /* One child of the snapshot: shown unless removed or replaced. */
 static int
-store_xs_snap_child(void *arg, uint64_t cid, const char *name, size_t len)
+store_xs_snap_child(void *arg, const char *name, size_t len)
 {
 	struct store_xlist	*l = arg;
 	struct store_xent	*ce;
@@ -522,7 +521,7 @@ store_xs_children(struct store_txn *t, const char *path, size_t plen,
 			l.plen = plen;
 			l.fn = fn;
 			l.arg = arg;
-			error = store_ndb_children(t, t->mt, sn->id,
+			error = store_ndb_list(t, t->mt, sn,
 			    store_xs_snap_child, &l);
 			store_buf_free(&l.buf);
 			if (error != 0)

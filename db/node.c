@@ -58,12 +58,6 @@ struct store_rm {
 	size_t			 nusage;
 };
 
-/* A store_list call in progress. */
-struct store_list_ctx {
-	store_child_fn		*fn;
-	void			*arg;
-};
-
 static int	 store_path_ok(const char *, size_t *);
 static int	 store_node_find(struct store_txn *, const char *, size_t,
 		     int, struct store_nrec *);
@@ -80,8 +74,6 @@ static int	 store_rm_usage(struct store_rm *, uint32_t, int64_t,
 		     int64_t);
 static int	 store_rm_collect(struct store_rm *);
 static int	 store_rm_delete(struct store_rm *, size_t);
-static int	 store_list_db(void *, uint64_t, const char *, size_t);
-static int	 store_list_xs(void *, const char *, size_t);
 
 /*
  * Check that a path is one db/ can take: absolute, canonical, valid
@@ -672,30 +664,11 @@ store_exists(struct store_txn *t, const char *path)
 	return (error == 0);
 }
 
-/* One child listed from LMDB. */
-static int
-store_list_db(void *arg, uint64_t cid, const char *name, size_t len)
-{
-	struct store_list_ctx	*ctx = arg;
-
-	return (ctx->fn(ctx->arg, name, len));
-}
-
-/* One child listed from an XS transaction. */
-static int
-store_list_xs(void *arg, const char *name, size_t len)
-{
-	struct store_list_ctx	*ctx = arg;
-
-	return (ctx->fn(ctx->arg, name, len));
-}
-
 /* Call fn for each child name of path in creation order. */
 int
 store_list(struct store_txn *t, const char *path, store_child_fn *fn,
     void *arg)
 {
-	struct store_list_ctx	 ctx = { fn, arg };
 	struct store_nrec	*n = &t->nr[0];
 	size_t			 plen;
 	bool			 nested;
@@ -712,10 +685,9 @@ store_list(struct store_txn *t, const char *path, store_child_fn *fn,
 	nested = t->in_callback;
 	t->in_callback = true;
 	if (t->xs != NULL)
-		error = store_xs_children(t, path, plen, store_list_xs, &ctx);
+		error = store_xs_children(t, path, plen, fn, arg);
 	else
-		error = store_ndb_children(t, t->mt, n->id, store_list_db,
-		    &ctx);
+		error = store_ndb_list(t, t->mt, n, fn, arg);
 	t->in_callback = nested;
 	if (error == EIO || error == ENOMEM)
 		store_txn_fail(t, error);

@@ -60,6 +60,10 @@
 #define STORE_TXN_CACHE		8
 #define STORE_RD_CACHE		8
 
+/* Child lists kept by node-db.c, and the longest kept (bytes of names). */
+#define STORE_DIR_CACHE		64
+#define STORE_DIR_CACHE_MAX	8192
+
 /* Defaults. */
 #define STORE_DEFAULT_MAP	((size_t)64 << 20)
 #define STORE_DEFAULT_MAX	((size_t)64 << 30)
@@ -79,6 +83,18 @@
 #define STORE_WANT_CGEN		0x4	/* list of children */
 
 struct store_xs;
+
+/*
+ * A child list kept in memory (node-db.c): the names of the children of
+ * node id when its cgen was cgen, each with its NUL, in creation order.
+ */
+struct store_dir {
+	uint64_t		 id;
+	uint64_t		 cgen;
+	char			*names;		/* NULL: the slot is empty */
+	uint32_t		 len;
+	unsigned int		 pins;		/* listings reading names */
+};
 
 /* The database. */
 struct store {
@@ -118,6 +134,8 @@ struct store {
 	MDB_txn			*rd_cache[STORE_RD_CACHE];
 	unsigned int		 nrd_cache;
 	unsigned int		 rd_cache_max;	/* reader slots kept idle */
+
+	struct store_dir	 dirs[STORE_DIR_CACHE]; /* by id */
 };
 
 /* A node decoded from a record or held in an XS write set. */
@@ -246,6 +264,10 @@ int		 store_ndb_usage_get(struct store *, MDB_txn *, uint32_t,
 typedef int	 store_ndb_child_fn(void *, uint64_t, const char *, size_t);
 int		 store_ndb_children(struct store_txn *, MDB_txn *, uint64_t,
 		     store_ndb_child_fn *, void *);
+typedef int	 store_ndb_name_fn(void *, const char *, size_t);
+int		 store_ndb_list(struct store_txn *, MDB_txn *,
+		     const struct store_nrec *, store_ndb_name_fn *, void *);
+void		 store_ndb_dirs_free(struct store *);
 
 /* node.c */
 int		 store_node_write(struct store_txn *, const char *,

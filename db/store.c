@@ -556,6 +556,7 @@ store_close(struct store *s)
 		store_buf_free(&t->path);
 		free(t);
 	}
+	store_ndb_dirs_free(s);
 	mdb_env_close(s->env);
 	free(s->datafile);
 	free(s->dir);
