@@ -8,7 +8,9 @@
  */
 #include "config.h"
 
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 
 #include <signal.h>
 
@@ -46,6 +48,10 @@ static void	 read_is(int, const char *, const char *);
 static void	 read_err(int, const char *, const char *);
 static bool	 log_has(const char *);
 static void	 setup_none(void);
+static void	 setup_bare(void);
+static int	 file_out(void *, const void *, size_t);
+static void	 put_node(struct xs_stream_writer *, const char *,
+		     const char *, const char *);
 static void	 ctl_text(int, const char *, const char *, uint32_t);
 static void	 ctl_err(int, const char *, uint32_t, const char *);
 static void	 live_update(int, const char *);
@@ -245,6 +251,17 @@ START_TEST(test_none_keeps_domains)
 }
 END_TEST
 
+
+/* A simulator and paths, but no daemon yet. */
+static void
+setup_bare(void)
+{
+	ck_assert_int_eq(sim_dir_make(simdir, sizeof simdir), 0);
+	snprintf(xenarg, sizeof xenarg, "--xen=sim:%s", simdir);
+	fixture_init(&fx);
+	ck_assert_int_eq(mkdir(fx.db, 0700), 0);
+	fd = -1;
+}
 
 /* A daemon without Xen (socket clients only). */
 static void
@@ -665,6 +682,191 @@ START_TEST(test_lu_exec_fails)
 }
 END_TEST
 
+/* xs_stream_writer output into a file. */
+static int
+file_out(void *arg, const void *buf, size_t len)
+{
+	return fwrite(buf, 1, len, arg) == len ? 0 : EIO;
+}
+
+/* A NODE_DATA record of a committed node; perms as "n0,r5". */
+static void
+put_node(struct xs_stream_writer *w, const char *path, const char *value,
+    const char *perms)
+{
+	struct xs_stream_node	n;
+	struct xs_perm		p[XS_PERMS_MAX];
+	unsigned int		np;
+	char			pl[64];
+	size_t			i, len = strlen(perms);
+
+	/* "n0,r5" is "n0\0r5\0" on the wire. */
+	ck_assert_uint_lt(len, sizeof pl);
+	for (i = 0; i <= len; i++)
+		pl[i] = perms[i] == ',' ? '\0' : perms[i];
+	ck_assert_int_eq(xs_perm_parse_list(pl, (uint32_t)len + 1, p,
+	    XS_PERMS_MAX, &np), 0);
+	memset(&n, 0, sizeof n);
+	n.path = path;
+	n.value = value;
+	n.vlen = (uint32_t)strlen(value);
+	n.perms = p;
+	n.nperms = np;
+	ck_assert_int_eq(xs_stream_write_node(w, &n), 0);
+}
+
+/*
+ * Taking over from Xen's C xenstored, with a state file written by the
+ * project's stream writer as Xen's daemon writes it: the listening socket
+ * and two clients handed over by descriptor, one waiting for the "OK" of
+ * its live-update, the other half-way through a request and inside a
+ * transaction; a watch; nodes with permissions; a guest's ring.
+ */
+START_TEST(test_lu_import)
+{
+	struct xs_stream_writer	 w;
+	struct xs_stream_global	 gl;
+	struct xs_stream_conn	 sc;
+	struct xs_stream_watch	 sw;
+	struct xs_stream_txn	 st;
+	struct sockaddr_un	 sun;
+	struct sim_guest	*g;
+	struct xs_header	 hr, half = { XS_READ, 9, 0, 5 };
+	char			 path[256], out[64], port[16], v[64];
+	const char		*tok, *wpath;
+	FILE			*f;
+	pid_t			 pid;
+	int			 lfd, c1, c2, s1, s2, c3, logfd;
+	uint32_t		 rt, rl;
+
+	/* The simulator's guest 5, whose ring the stream names. */
+	ck_assert_int_eq(sim_guest_new(simdir, 5, PORT_BASE + 5, true, &g), 0);
+
+	lfd = socket(AF_UNIX, SOCK_STREAM, 0);
+	memset(&sun, 0, sizeof sun);
+	sun.sun_family = AF_UNIX;
+	ck_assert_uint_lt(strlen(fx.sock), sizeof sun.sun_path);
+	memcpy(sun.sun_path, fx.sock, strlen(fx.sock) + 1);
+	ck_assert_int_eq(bind(lfd, (struct sockaddr *)&sun, sizeof sun), 0);
+	ck_assert_int_eq(listen(lfd, 8), 0);
+	c1 = fixture_connect(&fx);
+	c2 = fixture_connect(&fx);
+	s1 = accept(lfd, NULL, NULL);
+	s2 = accept(lfd, NULL, NULL);
+	ck_assert(s1 != -1 && s2 != -1);
+
+	snprintf(path, sizeof path, "%s/state_dump", fx.dir);
+	ck_assert_ptr_nonnull(f = fopen(path, "w"));
+	ck_assert_int_eq(xs_stream_writer_init(&w, 1, file_out, f), 0);
+	gl.socket_fd = lfd;
+	gl.evtchn_fd = -1;
+	ck_assert_int_eq(xs_stream_write_global(&w, &gl), 0);
+	/* Client 1 waits for the reply to its live-update -s. */
+	memset(&sc, 0, sizeof sc);
+	sc.conn_id = 1;
+	sc.conn_type = XS_STREAM_CONN_SOCKET;
+	sc.socket_fd = s1;
+	sc.out_len = (uint32_t)xs_wire_build(out, XS_CONTROL, 33, 0, "OK", 3);
+	sc.data = out;
+	ck_assert_int_eq(xs_stream_write_conn(&w, &sc), 0);
+	memset(&sw, 0, sizeof sw);
+	sw.conn_id = 1;
+	sw.path = "/a";
+	sw.token = "ta";
+	ck_assert_int_eq(xs_stream_write_watch(&w, &sw), 0);
+	/* Client 2 sent 10 bytes of a READ and holds transaction 3. */
+	memset(&sc, 0, sizeof sc);
+	sc.conn_id = 2;
+	sc.conn_type = XS_STREAM_CONN_SOCKET;
+	sc.socket_fd = s2;
+	sc.in_len = 10;
+	sc.data = &half;
+	ck_assert_int_eq(xs_stream_write_conn(&w, &sc), 0);
+	st.conn_id = 2;
+	st.tx_id = 3;
+	ck_assert_int_eq(xs_stream_write_txn(&w, &st), 0);
+	/* Guest 5, with a watch of its own. */
+	memset(&sc, 0, sizeof sc);
+	sc.conn_id = 3;
+	sc.conn_type = XS_STREAM_CONN_RING;
+	sc.domid = 5;
+	sc.tdomid = XS_STREAM_DOMID_INVALID;
+	sc.evtchn = 17;
+	sc.socket_fd = -1;
+	ck_assert_int_eq(xs_stream_write_conn(&w, &sc), 0);
+	sw.conn_id = 3;
+	sw.path = "data";
+	sw.token = "g";
+	ck_assert_int_eq(xs_stream_write_watch(&w, &sw), 0);
+	put_node(&w, "/", "", "n0");
+	put_node(&w, "/a", "", "n0");
+	put_node(&w, "/a/b", "hello", "n0,r5");
+	put_node(&w, "/local", "", "n0");
+	put_node(&w, "/local/domain", "", "n0");
+	put_node(&w, "/local/domain/5", "", "n5");
+	put_node(&w, "/local/domain/5/data", "1", "n5");
+	snprintf(port, sizeof port, "%u", PORT_BASE + 5);
+	put_node(&w, "/local/domain/5/store", "", "n0,r5");
+	put_node(&w, "/local/domain/5/store/port", port, "n0,r5");
+	put_node(&w, "@releaseDomain", "", "n0,r5");
+	ck_assert_int_eq(xs_stream_write_end(&w), 0);
+	ck_assert_int_eq(fclose(f), 0);
+
+	/* Xen's daemon execs us in its place, with -U. */
+	pid = fork();
+	ck_assert_int_ne(pid, -1);
+	if (pid == 0) {
+		setenv("XENSTORED_ROOTDIR", fx.dir, 1);
+		if ((logfd = open(fx.log, O_WRONLY | O_CREAT | O_APPEND,
+		    0644)) != -1) {
+			dup2(logfd, 1);
+			dup2(logfd, 2);
+		}
+		execl(fx.bin, fx.bin, "-N", "-U", "--db", fx.db, "--socket",
+		    fx.sock, "--pid-file", fx.pidfile, xenarg, (char *)NULL);
+		_exit(127);
+	}
+	fx.pid = pid;
+	close(lfd);
+	close(s1);
+	close(s2);
+
+	/* The first words of the new daemon: the "OK". */
+	recv_msg(c1, &hr, v);
+	ck_assert_msg(hr.type == XS_CONTROL && hr.req_id == 33 &&
+	    strcmp(v, "OK") == 0, "got %u/%u %s", hr.type, hr.req_id, v);
+	ck_assert_int_ne(access(path, F_OK), 0);	/* read and removed */
+	fixture_send_raw(c2, (const char *)&half + 10, 6);
+	fixture_send_raw(c2, "/a/b", 5);
+	expect_reply(c2, XS_READ, 9, "hello");
+	fixture_expect_error(c2, XS_TRANSACTION_END, 3, "T", 2, "EAGAIN");
+	write_str(c2, "/a/c", "x");
+	expect_event(c1, "/a/c", "ta");
+	expect_quiet(c1);
+	c3 = fixture_connect(&fx);
+		fixture_req1(c3, XS_GET_PERMS, 0, "/a/b", &rt, &rl);
+	ck_assert_uint_eq(rt, XS_GET_PERMS);
+	answer(c3, XS_IS_DOMAIN_INTRODUCED, S("5\0"), "T");
+	answer(c3, XS_CONTROL, S("check\0"), "OK");
+
+	/* The guest is served, its watch there (fired once). */
+	ck_assert_int_eq(sim_guest_next_event(g, WAIT_MS, &wpath, &tok), 0);
+	ck_assert_str_eq(wpath, "data");
+	ck_assert_str_eq(tok, "g");
+	ck_assert_int_eq(sim_guest_read_node(g, 0, "data", v, sizeof v), 0);
+	ck_assert_str_eq(v, "1");
+	ck_assert_int_eq(sim_guest_read_node(g, 0, "/a/b", v, sizeof v), 0);
+	ck_assert_str_eq(v, "hello");
+	write_str(c3, "/local/domain/5/data/n", "2");
+	ck_assert_int_eq(sim_guest_next_event(g, WAIT_MS, &wpath, &tok), 0);
+	ck_assert_str_eq(wpath, "data/n");
+	close(c1);
+	close(c2);
+	close(c3);
+	sim_guest_free(g);
+}
+END_TEST
+
 static Suite *
 lu_suite(void)
 {
@@ -676,6 +878,12 @@ lu_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_lu_ring);
 	tcase_add_test(tc, test_lu_upload);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("core-import");
+	tcase_add_checked_fixture(tc, setup_bare, teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_lu_import);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("core-sockets");
