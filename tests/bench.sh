@@ -17,6 +17,8 @@
 #   XSDB_TEST_SOCKET   use this running daemon instead of starting xsdbd
 #                      (then there is no restart, and RSS only with
 #                      XSDB_TEST_PID)
+#   TMPDIR             where xsdbd's store goes if it is a tmpfs; else
+#                      /dev/shm when that is a writable tmpfs
 
 top_srcdir=${XSDB_TOP_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
 # shellcheck source=tests/xsdbd-env.sh
@@ -39,6 +41,17 @@ die()
 for s in ${REF_SOCKET:+"$REF_SOCKET"} ${NULL_SOCKET:+"$NULL_SOCKET"}; do
 	[ -S "$s" ] || die "$s is not a socket"
 done
+
+# The store goes on tmpfs when the temporary directory is not one: on a
+# host it lives in /var/run, a tmpfs, and on a disk file system the
+# figures would include the kernel writing dirty pages back to the disk,
+# which the daemon does not ask for (it does not fsync without --sync).
+if [ "$(stat -f -c %T "${TMPDIR:-/tmp}" 2>/dev/null)" != tmpfs ] &&
+    [ -d /dev/shm ] && [ -w /dev/shm ] &&
+    [ "$(stat -f -c %T /dev/shm 2>/dev/null)" = tmpfs ]; then
+	TMPDIR=/dev/shm
+	export TMPDIR
+fi
 
 failed=0
 
@@ -92,6 +105,8 @@ workload_table()
 {
 	echo "xsbench: best of $repeat x $duration s per workload and daemon; xsdbd on" \
 	    "$XSDB_SOCKET${REF_SOCKET:+, reference on $REF_SOCKET}${NULL_SOCKET:+, ceiling on $NULL_SOCKET}"
+	echo "xsdbd's store: $XSDB_RUNDIR/db ($(stat -f -c %T "$XSDB_RUNDIR" \
+	    2>/dev/null))"
 	echo "c = connections, p = requests in flight per connection;" \
 	    "watch counts events delivered to 100 watchers"
 	printf '%-20s %12s %12s %7s %10s\n' workload "xsdbd ops/s" \
