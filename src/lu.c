@@ -771,8 +771,10 @@ lu_put_txns(struct buf *b, struct conn *c)
 	if ((rc = lu_put32(b, n)) != 0)
 		return rc;
 	TAILQ_FOREACH(t, &c->txns, entry) {
+		/* Live: in use, or carried from an update and not yet. */
 		lt = t->lu;
-		live = !t->expired && t->st != NULL &&
+		live = ((!t->expired && t->st != NULL) ||
+		    (lt != NULL && lt->carried)) &&
 		    (lt == NULL || !lt->overflow);
 		if ((rc = lu_put32(b, t->id)) != 0 ||
 		    (rc = lu_put32(b, live ? LU_TXN_LIVE : LU_TXN_DEAD)) != 0)

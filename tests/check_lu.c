@@ -402,7 +402,7 @@ START_TEST(test_lu_sockets)
 	struct xs_header	 h;
 	char			 p[XS_PAYLOAD_MAX + 1], big[3001], path[32];
 	int			 a, b, q, w, c, n;
-	uint32_t		 t1, t2, t3, t4, rt, rl;
+	uint32_t		 t1, t2, t3, t4, t5, t6, rt, rl;
 	const char		*r;
 	struct xs_header	 half = { XS_READ, 77, 0, 5 };
 
@@ -438,6 +438,15 @@ START_TEST(test_lu_sockets)
 	/* t4 reads /t/a and writes: an unrelated write does not matter. */
 	t4 = txn_start(b);
 	r = fixture_req1(b, XS_READ, t4, "/t/a", &rt, &rl);
+	/* t5 reads /t/a and stays untouched across two updates. */
+	t5 = txn_start(b);
+	r = fixture_req1(b, XS_READ, t5, "/t/a", &rt, &rl);
+	fixture_req(b, XS_WRITE, t5, S("/t/b5\0z"), &rt, &rl);
+	/* t6 reads what nobody changes, untouched across two updates. */
+	t6 = txn_start(b);
+	fixture_req1(b, XS_READ, t6, "/t/r6", &rt, &rl);
+	ck_assert_uint_eq(rt, XS_ERROR);
+	fixture_req(b, XS_WRITE, t6, S("/t/b6\0w"), &rt, &rl);
 	fixture_req(b, XS_WRITE, t4, S("/t/b4\0y"), &rt, &rl);
 	ck_assert_uint_eq(rt, XS_WRITE);
 	write_str(a, "/t/c", "2");
@@ -482,6 +491,10 @@ START_TEST(test_lu_sockets)
 	live_update(c, fx.bin);
 	read_is(c, "/t/a", "4");
 	expect_quiet(w);
+	/* /t/a changed since t5 read it: EAGAIN, as without the updates. */
+	txn_end(b, t5, "EAGAIN");
+	txn_end(b, t6, "OK");
+	read_is(c, "/t/b6", "w");
 	close(a);
 	close(b);
 	close(c);

@@ -16,7 +16,11 @@
  * acknowledged is there. The domains stay introduced and the store
  * passes CONTROL check.
  *
- * Environment: XSDB_LU_CRASH_KILLS (default 40), XSDB_LU_CRASH_SEED
+ * The same load runs across live updates at random moments, where no
+ * transaction may fail and no socket be cut.
+ *
+ * Environment: XSDB_LU_CRASH_KILLS (default 40, kills and updates each),
+ * XSDB_LU_CRASH_SEED
  * (default: from the clock; printed).
  */
 #include "config.h"
@@ -50,6 +54,10 @@
 /* What the test shares with its workers. */
 struct crash_shared {
 	volatile unsigned int	 gen;	/* daemons killed so far */
+	volatile unsigned int	 starts; /* daemons started (kills and
+					   live updates) */
+	volatile int		 updates; /* live updates, no kills: no
+					    error is allowed */
 	volatile int		 stop;	/* no more requests */
 	volatile int		 done[CRASH_GUESTS + 1];
 	char			 err[CRASH_GUESTS + 1][256];
@@ -80,6 +88,7 @@ static int	 crash_call(struct sim_guest *, int, uint32_t, uint32_t,
 static void	 crash_guest(int, unsigned int);
 static void	 crash_socket(int);
 static void	 crash_up(void);
+static void	 crash_run(bool);
 
 /* A worker found a fault: say why in the shared page and exit 1. */
 static void
@@ -322,9 +331,9 @@ crash_guest(int w, unsigned int domid)
 	if (idle_events != seen + 1)
 		crash_fail(w, "guest %u: %u events of its watch after the "
 		    "last restart, wanted 1", domid, idle_events - seen);
-	if (idle_events > sh->gen + 2)
+	if (idle_events > sh->starts + 2)
 		crash_fail(w, "guest %u: %u events of its watch for %u "
-		    "restarts", domid, idle_events, sh->gen + 1);
+		    "restarts", domid, idle_events, sh->starts + 1);
 	sim_guest_free(g);
 	_exit(0);
 }
@@ -353,7 +362,7 @@ crash_socket(int w)
 			sh->ops[w]++;
 			continue;
 		}
-		if (rc != EIO)
+		if (rc != EIO || sh->updates)
 			crash_fail(w, "socket: WRITE: %s", strerror(rc));
 		xs_client_close(c);
 		c = NULL;
@@ -384,7 +393,12 @@ crash_up(void)
 	fixture_up(&fx, extra);
 }
 
-START_TEST(test_kill_under_load)
+/*
+ * Run the workers and, kills times, kill the daemon at a random moment
+ * and start it again, or (updates) replace it by a live update.
+ */
+static void
+crash_run(bool updates)
 {
 	struct sim_guest	*g;
 	pid_t			 pids[CRASH_GUESTS + 1];
@@ -393,7 +407,8 @@ START_TEST(test_kill_under_load)
 	unsigned long		 ops0;
 	uint32_t		 rt, rl;
 	const char		*r;
-	char			 arg[16];
+	char			 arg[16], cmd[256];
+	size_t			 len;
 	int			 fd, status, w;
 
 	if ((env = getenv("XSDB_LU_CRASH_KILLS")) != NULL)
@@ -401,13 +416,15 @@ START_TEST(test_kill_under_load)
 	seed = (unsigned int)time(NULL);
 	if ((env = getenv("XSDB_LU_CRASH_SEED")) != NULL)
 		seed = (unsigned int)strtoul(env, NULL, 10);
-	printf("# check_lu_crash: seed %u, %u kills\n", seed, kills);
+	printf("# check_lu_crash: seed %u, %u %s\n", seed, kills,
+	    updates ? "live updates" : "kills");
 	srandom(seed);
 
 	sh = mmap(NULL, sizeof *sh, PROT_READ | PROT_WRITE,
 	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	ck_assert(sh != MAP_FAILED);
 	memset(sh, 0, sizeof *sh);
+	sh->updates = updates;
 	ck_assert_int_eq(sim_dir_make(simdir, sizeof simdir), 0);
 	snprintf(xenarg, sizeof xenarg, "--xen=sim:%s", simdir);
 	fixture_init(&fx);
@@ -436,9 +453,24 @@ START_TEST(test_kill_under_load)
 		for (i = 0; sh->ops[0] == ops0 && i < 5000; i++)
 			usleep(200);
 		usleep((useconds_t)(random() % CRASH_MAX_US));
-		fixture_kill(&fx);
-		sh->gen++;
-		crash_up();
+		sh->starts++;
+		if (updates) {
+			/* As xenstore-control does it. */
+			fd = fixture_connect(&fx);
+			len = (size_t)snprintf(cmd, sizeof cmd,
+			    "live-update%c-f%c%s%c", 0, 0, fx.bin, 0);
+			r = fixture_req(fd, XS_CONTROL, 0, cmd, (uint32_t)len,
+			    &rt, &rl);
+			ck_assert_str_eq(r, "OK");
+			r = fixture_req(fd, XS_CONTROL, 0, S("live-update\0-s\0"),
+			    &rt, &rl);
+			ck_assert_str_eq(r, "OK");
+			close(fd);
+		} else {
+			fixture_kill(&fx);
+			sh->gen++;
+			crash_up();
+		}
 		for (w = 0; w <= CRASH_GUESTS; w++)
 			ck_assert_msg(waitpid(pids[w], &status, WNOHANG) == 0,
 			    "worker %d died after %u kills: %s", w, k,
@@ -478,6 +510,21 @@ START_TEST(test_kill_under_load)
 	sim_dir_remove(simdir);
 	munmap(sh, sizeof *sh);
 }
+
+START_TEST(test_kill_under_load)
+{
+	crash_run(false);
+}
+END_TEST
+
+/*
+ * Live updates at random moments under the same load: nobody may see
+ * anything but a pause (no transaction fails, no socket is cut).
+ */
+START_TEST(test_update_under_load)
+{
+	crash_run(true);
+}
 END_TEST
 
 static Suite *
@@ -489,6 +536,7 @@ lu_crash_suite(void)
 	tc = tcase_create("core");
 	tcase_set_timeout(tc, 600);
 	tcase_add_test(tc, test_kill_under_load);
+	tcase_add_test(tc, test_update_under_load);
 	suite_add_tcase(s, tc);
 	return s;
 }
