@@ -179,7 +179,7 @@ static void	 lu_put_watch(void *, const char *, const char *, int);
 static int	 lu_put_txns(struct buf *, struct conn *);
 static int	 lu_put_conn(struct buf *, struct conn *);
 static int	 lu_build(struct xsdbd *, struct buf *);
-static char	**lu_exec_argv(struct xsdbd *, const char *, int);
+static char	**lu_exec_argv(struct xsdbd *, const char *, int, char **);
 static void	 lu_cloexec(struct xsdbd *, bool);
 static int	 lu_reopen(struct xsdbd *);
 static void	 lu_exec(struct xsdbd *);
@@ -856,10 +856,11 @@ lu_build(struct xsdbd *xd, struct buf *b)
 /*
  * The new binary's arguments: -c's command line split at blanks, or this
  * daemon's own, with -U and --lu-state=FD (an earlier --lu-state is
- * dropped). NULL if out of memory.
+ * dropped). The strings made for it go in own[0] and own[1], for the
+ * caller to free if the exec fails. NULL if out of memory.
  */
 static char **
-lu_exec_argv(struct xsdbd *xd, const char *binary, int fd)
+lu_exec_argv(struct xsdbd *xd, const char *binary, int fd, char **own)
 {
 	struct lu	*lu = xd->lu;
 	char		**v, *p, *tok, *save = NULL, opt[32];
@@ -874,11 +875,11 @@ lu_exec_argv(struct xsdbd *xd, const char *binary, int fd)
 		return NULL;
 	v[n++] = (char *)binary;
 	if (lu->cmdline != NULL) {
-		if ((p = strdup(lu->cmdline)) == NULL)
+		if ((p = own[0] = strdup(lu->cmdline)) == NULL)
 			goto fail;
 		for (tok = strtok_r(p, " \t", &save); tok != NULL;
 		    tok = strtok_r(NULL, " \t", &save))
-			v[n++] = tok;	/* p lives on: the exec takes it */
+			v[n++] = tok;
 	} else {
 		for (i = 1; i < lu->argc; i++)
 			v[n++] = lu->argv[i];
@@ -897,7 +898,7 @@ lu_exec_argv(struct xsdbd *xd, const char *binary, int fd)
 	if (!have_u)
 		v[n++] = "-U";
 	snprintf(opt, sizeof opt, "%s%d", LU_STATE_OPT, fd);
-	if ((v[n++] = strdup(opt)) == NULL)
+	if ((v[n++] = own[1] = strdup(opt)) == NULL)
 		goto fail;
 	v[n] = NULL;
 	return v;
@@ -951,7 +952,7 @@ lu_exec(struct xsdbd *xd)
 	struct conn	*c, *req = NULL;
 	struct txn	*t;
 	struct buf	 state;
-	char		**argv = NULL, *binary = NULL;
+	char		**argv = NULL, *binary = NULL, *own[2] = { NULL, NULL };
 	size_t		 out_before = 0;
 	ssize_t		 w;
 	size_t		 off;
@@ -995,7 +996,7 @@ lu_exec(struct xsdbd *xd)
 			goto fail;
 		}
 	}
-	if ((argv = lu_exec_argv(xd, binary, fd)) == NULL)
+	if ((argv = lu_exec_argv(xd, binary, fd, own)) == NULL)
 		goto fail;
 
 	/* Snapshots end with the store; the logs carry the transactions. */
@@ -1035,6 +1036,8 @@ fail:
 	if (fd != -1)
 		close(fd);
 	free(argv);
+	free(own[0]);
+	free(own[1]);
 	buf_free(&state);
 	/* Take the "OK" back: the error goes instead. */
 	if (buf_used(&req->out) > out_before)
