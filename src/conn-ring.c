@@ -62,6 +62,7 @@ struct conn_ring {
 	struct event		*ev_kick; /* serve again next turn */
 	struct xs_frame		 frame;	/* message boundaries of req */
 	bool			 broken; /* error set: not served */
+	bool			 unbound; /* port unbound: a rebind failed */
 	unsigned int		 drop_msgs; /* replies of before a reset */
 	uint64_t		 turn;	/* the turn counted below */
 	bool			 served; /* in that turn */
@@ -87,6 +88,7 @@ static void	conn_ring_drop(struct conn *);
 static void	conn_ring_violation(struct conn *, uint32_t, const char *);
 static size_t	conn_ring_skip(struct conn_ring *, const char *, size_t);
 static struct conn_ring_table *conn_ring_table(struct xsdbd *);
+static int	conn_ring_slot(struct conn_ring_table *, uint32_t);
 static void	conn_ring_turn(struct conn_ring *);
 
 static const struct conn_ops conn_ring_ops = {
@@ -106,6 +108,24 @@ conn_ring_table(struct xsdbd *xd)
 	if (xd->rings == NULL)
 		xd->rings = calloc(1, sizeof(struct conn_ring_table));
 	return xd->rings;
+}
+
+/* Make room in t for a ring on port. Returns 0, EEXIST or ENOMEM. */
+static int
+conn_ring_slot(struct conn_ring_table *t, uint32_t port)
+{
+	struct conn_ring	**v;
+	size_t			  n;
+
+	if (port < t->n)
+		return t->v[port] != NULL ? EEXIST : 0;
+	n = (size_t)port + 1 > 2 * t->n ? (size_t)port + 1 : 2 * t->n;
+	if ((v = reallocarray(t->v, n, sizeof *v)) == NULL)
+		return ENOMEM;
+	memset(v + t->n, 0, (n - t->n) * sizeof *v);
+	t->v = v;
+	t->n = n;
+	return 0;
 }
 
 /*
@@ -344,29 +364,18 @@ conn_ring_new(struct xsdbd *xd, unsigned int domid, void *page,
     uint32_t local_port)
 {
 	struct conn_ring_table	*t;
-	struct conn_ring	*cr, **v;
+	struct conn_ring	*cr;
 	struct lu_conn		*lc;
 	struct conn		*c;
-	size_t			 n;
+	int			 rc;
 
 	if ((t = conn_ring_table(xd)) == NULL) {
 		errno = ENOMEM;
 		return NULL;
 	}
-	if (local_port < t->n && t->v[local_port] != NULL) {
-		errno = EEXIST;
+	if ((rc = conn_ring_slot(t, local_port)) != 0) {
+		errno = rc;
 		return NULL;
-	}
-	if (local_port >= t->n) {
-		n = (size_t)local_port + 1 > 2 * t->n ? (size_t)local_port + 1 :
-		    2 * t->n;
-		if ((v = reallocarray(t->v, n, sizeof *v)) == NULL) {
-			errno = ENOMEM;
-			return NULL;
-		}
-		memset(v + t->n, 0, (n - t->n) * sizeof *v);
-		t->v = v;
-		t->n = n;
 	}
 	if ((cr = calloc(1, sizeof *cr)) == NULL) {
 		errno = ENOMEM;
@@ -447,6 +456,50 @@ conn_ring_reset(struct conn *c)
 		xs_ring_store(&r->connection, XS_RING_CONNECTED);
 	lu_ring_reset(c);
 	xen_notify(c->xd, cr->port);
+}
+
+/*
+ * Bind the ring of c to the guest's port remote afresh, as Xen's daemon
+ * does for an INTRODUCE of a domain already introduced: a guest that
+ * closed its xenbus channel and made it again (a new kernel, kexec) has
+ * a port the old binding no longer reaches, even under the same number.
+ * The old local port is unbound first, since the guest's end may be
+ * that same port. Returns 0 with *local the new local port, or the
+ * error of the bind; the connection, left without a port, is then
+ * killed.
+ */
+int
+conn_ring_rebind(struct conn *c, uint32_t remote, uint32_t *local)
+{
+	struct conn_ring	*cr = c->priv;
+	struct conn_ring_table	*t = c->xd->rings;
+	uint32_t		 port;
+	int			 rc;
+
+	if (t != NULL && cr->port < t->n && t->v[cr->port] == cr)
+		t->v[cr->port] = NULL;
+	if (!cr->unbound && (rc = xen_unbind(c->xd, cr->port)) != 0)
+		log_warnx("unbind port %u of domain %u: %s", cr->port,
+		    cr->domid, strerror(rc));
+	cr->unbound = true;
+	cr->port = 0;		/* never a port, as in Xen */
+	if ((rc = xen_bind(c->xd, cr->domid, remote, &port)) != 0)
+		goto fail;
+	if ((rc = conn_ring_slot(t, port)) != 0) {
+		xen_unbind(c->xd, port);
+		goto fail;
+	}
+	t->v[port] = cr;
+	cr->port = port;
+	cr->unbound = false;
+	*local = port;
+	log_debug("domain %u: port %u bound again as local port %u",
+	    cr->domid, remote, port);
+	return 0;
+
+fail:
+	conn_kill(c, "its event channel could not be bound again");
+	return rc;
 }
 
 /* The ring connection of a domain, or NULL. */
@@ -533,7 +586,7 @@ conn_ring_free(struct conn *c)
 		t->v[cr->port] = NULL;
 	if (!cr->broken && buf_used(&c->out) > c->xd->opt.out_max)
 		xs_ring_store(&cr->page->error, XS_RING_ERROR_COMM);
-	if ((rc = xen_unbind(c->xd, cr->port)) != 0)
+	if (!cr->unbound && (rc = xen_unbind(c->xd, cr->port)) != 0)
 		log_warnx("unbind port %u of domain %u: %s", cr->port,
 		    cr->domid, strerror(rc));
 	xen_unmap_ring(c->xd, cr->domid, cr->page);

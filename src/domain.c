@@ -23,10 +23,11 @@
  *	(as Xen resets them) and a connection made; then @introduceDomain
  *	fires, before the reply. An INTRODUCE of a domain already
  *	introduced answers OK and fires nothing: its connection is reset
- *	(watches, transactions, queues) and, for another port, bound to the
- *	new one. An INTRODUCE of dom0 answers OK and changes nothing: dom0
- *	is served already. Not as 4.17: a domid above 32751 is EINVAL (4.17
- *	would cut it to 16 bits; later Xen refuses it so).
+ *	(watches, transactions, queues) and its event channel bound afresh
+ *	to the port given, the same or another (a guest that made its
+ *	channel again). An INTRODUCE of dom0 answers OK and changes
+ *	nothing: dom0 is served already. Not as 4.17: a domid above 32751
+ *	is EINVAL (4.17 would cut it to 16 bits; later Xen refuses it so).
  *
  *	RELEASE "5\0" needs one string (EINVAL); domain 0 (or anything atoi
  *	reads as 0) is EINVAL, a domain not introduced ENOENT. The nodes
@@ -1033,9 +1034,12 @@ fail:
 }
 
 /*
- * INTRODUCE of a domain already introduced: reset its connection, bound
- * to the new port if it changed (Xen's use of INTRODUCE to recreate the
- * event channel), or attach it if it has none.
+ * INTRODUCE of a domain already introduced. As Xen's daemon 4.17 does,
+ * its event channel is bound afresh to the port given, the one it had or
+ * another (Xen's use of INTRODUCE to recreate a guest's xenbus channel:
+ * each such INTRODUCE of the reference binds a new local port), and its
+ * connection is reset; the ring stays mapped as it was. A domain left
+ * without a connection is attached anew.
  */
 static int
 domain_reintroduce(struct request *req, struct domain *d, uint64_t mfn,
@@ -1049,12 +1053,27 @@ domain_reintroduce(struct request *req, struct domain *d, uint64_t mfn,
 	int		 rc;
 
 	old = conn_ring_find(xd, d->domid);
-	if (old != NULL && remote == d->remote_port) {
+	if (old != NULL) {
+		d->remote_port = remote;
+		if ((rc = domain_put(req->st, d)) != 0) {
+			*d = saved;
+			return rc;
+		}
+		if ((rc = conn_ring_rebind(old, remote, &port)) != 0) {
+			/* Killed: the next INTRODUCE attaches it anew. */
+			d->remote_port = saved.remote_port;
+			d->conn_id = 0;
+			return rc;
+		}
+		d->local_port = port;
+		if ((rc = domain_put(req->st, d)) != 0)
+			log_warnx("domain %u: cannot record its port: %s",
+			    d->domid, strerror(rc));
 		conn_ring_reset(old);
 		return request_ack(req);
 	}
 
-	/* A new port (or no connection left): a connection of its own. */
+	/* No connection left: a connection of its own. */
 	if ((rc = xen_map_ring(xd, d->domid, mfn, &page)) != 0)
 		return rc;
 	if ((rc = xen_bind(xd, d->domid, remote, &port)) != 0)
@@ -1064,12 +1083,6 @@ domain_reintroduce(struct request *req, struct domain *d, uint64_t mfn,
 	d->local_port = port;
 	if ((rc = domain_put(req->st, d)) != 0)
 		goto fail_bind;
-	if (old != NULL) {
-		/* Its watches go with it, from the store too. */
-		watch_conn_free(old);
-		d->conn_id = 0;
-		conn_kill(old, "its domain was introduced again");
-	}
 	if ((c = conn_ring_new(xd, d->domid, page, port)) == NULL) {
 		rc = errno;
 		goto fail_bind;

@@ -743,7 +743,8 @@ int		 xen_dom0_ring(struct xsdbd *, void **page, uint32_t *port);
  * already; it leaves the indices as they are (a daemon restarted
  * mid-conversation picks up where it was).
  * conn_ring_reset empties the queues as a fresh INTRODUCE does, and
- * completes a reconnect the guest asked for.
+ * completes a reconnect the guest asked for; conn_ring_rebind binds the
+ * ring's event channel afresh (an INTRODUCE of an introduced domain).
  *
  * conn.c may free any connection at the end of a turn (too much output
  * queued, out of memory): do not keep a ring connection's pointer across
@@ -770,6 +771,8 @@ struct conn	*conn_ring_new(struct xsdbd *, unsigned int domid, void *page,
 void		 conn_ring_event(struct xsdbd *, uint32_t local_port);
 void		 conn_ring_free(struct conn *);
 void		 conn_ring_reset(struct conn *);
+int		 conn_ring_rebind(struct conn *, uint32_t remote,
+		     uint32_t *local);
 struct conn	*conn_ring_find(struct xsdbd *, unsigned int domid);
 bool		 conn_ring_broken(const struct conn *);
 void		 conn_ring_follow(struct conn *, const void *, size_t);

@@ -338,6 +338,57 @@ START_TEST(test_reintroduce)
 }
 END_TEST
 
+/*
+ * The guest closes its event channel and makes it again (a new kernel):
+ * the daemon's binding no longer reaches it, whatever the port's number.
+ * An INTRODUCE binds it afresh, as Xen 4.17 does (each one binds a new
+ * local port on the reference), with the same port or another; the
+ * guest is served over the new channel and its watches are gone.
+ */
+START_TEST(test_reintroduce_rebind)
+{
+	struct sim_guest	*g, *h;
+	const char		*path, *token;
+	char			 evpath[256], buf[64];
+	uint32_t		 port;
+	size_t			 n;
+
+	g = guest(5);
+	port = g->port;
+	ck_assert_int_eq(sim_guest_op(g, XS_WATCH, 0, "data", "w"), 0);
+	ck_assert_int_eq(sim_guest_next_event(g, WAIT_MS, &path, &token), 0);
+
+	/* The channel is gone: the daemon's end of it is no more. */
+	snprintf(evpath, sizeof evpath, "%s/ev-5-%u", simdir, port);
+	ck_assert_int_eq(unlink(evpath), 0);
+	ck_assert(!port_bound(g));
+	sim_guest_free(g);
+	/* Made again under the same number, on the same page. */
+	ck_assert_int_eq(sim_guest_new(simdir, 5, port, false, &g), 0);
+	n = (size_t)snprintf(buf, sizeof buf, "5%c0%c%u%c", 0, 0, port, 0);
+	ok(fd, XS_INTRODUCE, buf, (uint32_t)n);
+	ck_assert(port_bound(g));
+	ck_assert_int_eq(sim_guest_write_node(g, 0, "data/x", "1"), 0);
+	guest_quiet(g);
+
+	/* Made again under another number: bound to that one. */
+	ck_assert_int_eq(sim_guest_op(g, XS_WATCH, 0, "data", "w"), 0);
+	ck_assert_int_eq(sim_guest_next_event(g, WAIT_MS, &path, &token), 0);
+	ck_assert_int_eq(sim_guest_new(simdir, 5, port + 1, false, &h), 0);
+	n = (size_t)snprintf(buf, sizeof buf, "5%c0%c%u%c", 0, 0, port + 1,
+	    0);
+	ok(fd, XS_INTRODUCE, buf, (uint32_t)n);
+	ck_assert(port_bound(h));
+	ck_assert(!port_bound(g));
+	answer(fd, XS_IS_DOMAIN_INTRODUCED, S("5\0"), "T");
+	write_str(fd, "/local/domain/5/data", "changed");
+	guest_quiet(h);
+	ck_assert_int_eq(sim_guest_write_node(h, 0, "data/y", "2"), 0);
+	sim_guest_free(g);
+	sim_guest_free(h);
+}
+END_TEST
+
 START_TEST(test_release)
 {
 	struct sim_guest	*g;
@@ -760,6 +811,7 @@ domain_sim_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_introduce);
 	tcase_add_test(tc, test_reintroduce);
+	tcase_add_test(tc, test_reintroduce_rebind);
 	tcase_add_test(tc, test_release);
 	tcase_add_test(tc, test_cycles);
 	tcase_add_test(tc, test_special_perms);
