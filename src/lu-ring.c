@@ -125,12 +125,12 @@ struct lu_ring_hdr {
 
 static bool	 lu_ring_header(const char *, size_t, size_t *);
 static void	 lu_ring_sync_out(struct conn *);
-static size_t	 lu_ring_head_len(const struct conn *);
+static size_t	 lu_ring_head_len(const struct conn *, bool);
 static int	 lu_ring_add_msg(struct buf *, const char *, size_t,
 		     uint32_t *);
-static int	 lu_ring_build(struct xsdbd *, struct conn *, struct buf *,
-		     struct lu_ring_hdr *);
-static int	 lu_ring_put(struct store_txn *, struct conn *);
+static int	 lu_ring_build(struct xsdbd *, struct conn *, bool,
+		     struct buf *, struct lu_ring_hdr *);
+static int	 lu_ring_put(struct store_txn *, struct conn *, bool);
 static int	 lu_ring_load(struct store_txn *, unsigned int,
 		     struct lu_ring_hdr *, uint32_t **, struct buf *);
 static void	 lu_ring_apply(struct conn *, const struct lu_ring_hdr *,
@@ -434,12 +434,12 @@ lu_ring_turn(struct xsdbd *xd)
 
 /*
  * The output of c as it will be once the group's messages are released,
- * cut in a head (bytes as they go, from c->out's first byte) and the
- * replies behind it, appended to data after c->in. Fills the record
- * header but for nchunks. Returns 0 or ENOMEM.
+ * cut in a head (bytes as they go, from c->out's first byte; all of them
+ * if all) and the replies behind it, appended to data after c->in. Fills
+ * the record header but for nchunks. Returns 0 or ENOMEM.
  */
 static int
-lu_ring_build(struct xsdbd *xd, struct conn *c, struct buf *data,
+lu_ring_build(struct xsdbd *xd, struct conn *c, bool all, struct buf *data,
     struct lu_ring_hdr *h)
 {
 	struct lu_conn		*lc = c->lu;
@@ -466,7 +466,7 @@ lu_ring_build(struct xsdbd *xd, struct conn *c, struct buf *data,
 	h->in_len = (uint32_t)buf_used(&c->in);
 	if ((rc = buf_add(data, c->in.data + c->in.off, h->in_len)) != 0)
 		return rc;
-	head = lu_ring_head_len(c);
+	head = lu_ring_head_len(c, all);
 	h->head_first = lc->cur_left < head ? lc->cur_left : (uint32_t)head;
 	h->head_len = (uint32_t)head;
 	if ((rc = buf_add(data, out, head)) != 0)
@@ -523,14 +523,17 @@ lu_ring_build(struct xsdbd *xd, struct conn *c, struct buf *data,
 
 /*
  * The head of c->out: the rest of a message begun in rsp, then whole
- * messages up to LU_RING_HEAD_MIN bytes at least (or all of it).
+ * messages up to LU_RING_HEAD_MIN bytes at least; or all of it (a live
+ * update, where events are not lost).
  */
 static size_t
-lu_ring_head_len(const struct conn *c)
+lu_ring_head_len(const struct conn *c, bool all)
 {
 	const char	*out = c->out.data + c->out.off;
 	size_t		 used = buf_used(&c->out), head, mlen;
 
+	if (all)
+		return used;
 	head = c->lu->cur_left < used ? c->lu->cur_left : used;
 	while (head < LU_RING_HEAD_MIN && head < used) {
 		if (!lu_ring_header(out + head, used - head, &mlen) ||
@@ -555,10 +558,11 @@ lu_ring_add_msg(struct buf *data, const char *msg, size_t len,
 
 /*
  * Write c's record in t: the header (with the tx ids), then its data in
- * chunks; chunks of a longer record before are deleted.
+ * chunks; chunks of a longer record before are deleted. all: the whole
+ * output in the head.
  */
 static int
-lu_ring_put(struct store_txn *t, struct conn *c)
+lu_ring_put(struct store_txn *t, struct conn *c, bool all)
 {
 	struct lu_conn		*lc = c->lu;
 	struct lu_ring_hdr	 h;
@@ -570,7 +574,7 @@ lu_ring_put(struct store_txn *t, struct conn *c)
 
 	memset(&data, 0, sizeof data);
 	memset(&rec, 0, sizeof rec);
-	if ((rc = lu_ring_build(c->xd, c, &data, &h)) != 0)
+	if ((rc = lu_ring_build(c->xd, c, all, &data, &h)) != 0)
 		goto done;
 	n = (uint32_t)((data.len + LU_RING_CHUNK - 1) / LU_RING_CHUNK);
 	h.nchunks = n;
@@ -627,7 +631,7 @@ lu_ring_save(struct xsdbd *xd, struct store_txn *t)
 		c->lu->saving = false;
 		if (!c->lu->dirty)
 			continue;
-		if ((rc = lu_ring_put(t, c)) != 0) {
+		if ((rc = lu_ring_put(t, c, false)) != 0) {
 			log_warnx("domain %u: cannot record its ring: %s",
 			    c->domid, strerror(rc));
 			return;
@@ -675,7 +679,7 @@ lu_ring_store_now(struct xsdbd *xd, struct conn *c)
 	if ((rc = store_txn_begin(xd->store, NULL, STORE_TXN_WRITE, &t)) != 0)
 		return rc;
 	c->lu->saving = false;
-	if ((rc = lu_ring_put(t, c)) != 0) {
+	if ((rc = lu_ring_put(t, c, false)) != 0) {
 		store_txn_abort(t);
 		c->lu->saving = false;
 		return rc;
@@ -686,8 +690,8 @@ lu_ring_store_now(struct xsdbd *xd, struct conn *c)
 }
 
 /*
- * Write the record of every ring now, between turns (a live update).
- * Returns 0 or an errno value.
+ * Write the record of every ring now, between turns (a live update),
+ * with all its output, events included. Returns 0 or an errno value.
  */
 int
 lu_ring_save_all(struct xsdbd *xd)
@@ -706,7 +710,7 @@ lu_ring_save_all(struct xsdbd *xd)
 		if (c->lu == NULL || (c->flags & CONN_DEAD))
 			continue;
 		c->lu->saving = false;
-		if ((rc = lu_ring_put(t, c)) != 0) {
+		if ((rc = lu_ring_put(t, c, true)) != 0) {
 			store_txn_abort(t);
 			lu_ring_saved(xd, rc);
 			return rc;

@@ -504,17 +504,19 @@ START_TEST(test_lu_sockets)
 END_TEST
 
 /*
- * A guest across a live update: a request it put half before the update
- * is answered after it, its transaction goes on, its watch is there (it
- * may fire once more, as after a restart).
+ * A guest across a live update: events it had not read yet all arrive, a
+ * request it put half before the update is answered after it, its
+ * transaction goes on, its watch is there (it may fire once more, as
+ * after a restart).
  */
 START_TEST(test_lu_ring)
 {
 	struct sim_guest	*g;
 	const char		*path, *token;
-	char			 msg[64], v[64];
+	char			 msg[64], v[64], p[64];
 	size_t			 n, done;
 	uint32_t		 tx;
+	unsigned int		 i;
 	int			 c;
 
 	g = guest(5);
@@ -527,6 +529,11 @@ START_TEST(test_lu_ring)
 	ck_assert_int_eq(sim_guest_read_node(g, tx, "data/x", v, sizeof v),
 	    0);
 	ck_assert_int_eq(sim_guest_write_node(g, tx, "data/y", "2"), 0);
+	/* Events it does not read yet, more than its ring holds. */
+	for (i = 0; i < 200; i++) {
+		snprintf(p, sizeof p, "/local/domain/5/data/e%u", i);
+		write_str(fd, p, "event");
+	}
 	n = xs_wire_build(msg, XS_READ, 4242, 0, "data/x", 7);
 	ck_assert_int_eq(sim_guest_put(g, msg, 10, &done), 0);
 	ck_assert_uint_eq(done, 10);
@@ -536,6 +543,13 @@ START_TEST(test_lu_ring)
 	close(c);
 
 	ck_assert_int_eq(sim_guest_write(g, msg + 10, n - 10, WAIT_MS), 0);
+	/* Every event, in order, then the reply (and maybe one more). */
+	for (i = 0; i < 200; i++) {
+		ck_assert_int_eq(sim_guest_recv(g, WAIT_MS), 0);
+		ck_assert_uint_eq(g->hdr.type, XS_WATCH_EVENT);
+		snprintf(p, sizeof p, "data/e%u", i);
+		ck_assert_str_eq(g->msg, p);
+	}
 	do {
 		ck_assert_int_eq(sim_guest_recv(g, WAIT_MS), 0);
 	} while (g->hdr.type == XS_WATCH_EVENT);
