@@ -2,9 +2,13 @@
  * conn-ring.c - the ring transport: a guest's connection over its shared
  * 4 KiB xenstore page and event channel (docs/misc/xenstore-ring.txt).
  *
- * Reading takes what the guest produced in req (req_cons..req_prod) and
+ * Reading copies what the guest produced in req (req_cons..req_prod) and
  * writing puts replies and events in rsp, through lib/ring.c, which reads
- * each index once, checks it and orders the accesses. The guest is
+ * each index once, checks it and orders the accesses. So that a guest
+ * gets exactly one reply to each request across a crash or a live update,
+ * reading does not move req_cons: it moves once the group that handled
+ * the requests has committed, with a record of the ring (lu-ring.c), and
+ * past that record only whole messages go into rsp. The guest is
  * notified after every read or write that moved bytes: it may be waiting
  * for room or for data. Messages may be split anywhere, across the end of
  * the buffer and across notifications; conn.c reassembles them.
