@@ -888,22 +888,24 @@ START_TEST(test_xsa38)
 END_TEST
 
 /*
- * XSA-420: oxenstored kept numbers of requests in 31-bit OCaml integers:
- * values past 2^31 were cut short, to bypass quotas or crash it. Every
- * number a guest sends, at those edges, gets a reply to that request.
+ * XSA-420: oxenstored kept numbers in 31-bit OCaml integers: values past
+ * 2^31 were cut short, to bypass quotas or crash it. Every number a
+ * guest sends at those edges gets an answer to that very request, its
+ * node stays its own, and a watch taken with such a depth is kept as
+ * taken: it fires again after a restart, as every watch of a guest.
  */
 START_TEST(test_xsa420)
 {
-	static const char *const nums[] = { "2147483647", "2147483648",
-	    "4294967295", "4294967296", "18446744073709551617", "-2147483649",
-	    NULL };
+	static const char *const nums[] = { "2147483646", "2147483647",
+	    "2147483648", "4294967295", "4294967296", "18446744073709551617",
+	    "-2147483649", NULL };
 	static const uint32_t	 ids[] = { 0x7fffffffU, 0x80000000U,
 				    0xffffffffU };
 	struct sim_guest	*g5, *g6;
 	char			 perm[32];
-	const char		*r;
+	const char		*r, *path, *token;
 	uint32_t		 rt, rl;
-	unsigned int		 i;
+	unsigned int		 i, watches = 0;
 
 	xsa_start(NULL);
 	g5 = xsa_guest(5);
@@ -922,8 +924,9 @@ START_TEST(test_xsa420)
 	/* Numbers in payloads. */
 	for (i = 0; nums[i] != NULL; i++) {
 		(void)xsa_gr(g5, XS_GET_DOMAIN_PATH, 0, nums[i], NULL);
-		(void)xsa_gr(g5, XS_WATCH, 0, "n", nums[i], nums[i], NULL);
 		(void)xsa_gr(g5, XS_DIRECTORY_PART, 0, "n", nums[i], NULL);
+		if (xsa_gr(g5, XS_WATCH, 0, "n", nums[i], nums[i], NULL) == 0)
+			watches++;
 		snprintf(perm, sizeof perm, "r%s", nums[i]);
 		(void)xsa_gr(g5, XS_SET_PERMS, 0, "n", "n5", perm, NULL);
 		snprintf(perm, sizeof perm, "n%s", nums[i]);
@@ -936,8 +939,20 @@ START_TEST(test_xsa420)
 		    "owner after %s: %s", nums[i], r);
 	}
 	ck_assert_int_eq(xsa_gr(g5, XS_SET_PERMS, 0, "n", "n5", NULL), 0);
-	d0_perms_are("/local/domain/5/n", "n5", 3);
 	ck_assert_int_eq(sim_guest_write_node(g5, 0, "still", "served"), 0);
+	ck_assert_uint_gt(watches, 0);
+
+	/* Each watch it was given fires once after a restart. */
+	sim_guest_clear_events(g5);
+	xsa_restart();
+	for (i = 0; i < watches; i++) {
+		ck_assert_msg(sim_guest_next_event(g5, XSA_WAIT_MS, &path,
+		    &token) == 0, "%u of %u watches fired after a restart", i,
+		    watches);
+		ck_assert_str_eq(path, "n");
+	}
+	ck_assert_int_eq(xsa_gr(g5, XS_GET_DOMAIN_PATH, 0, "5", NULL), 0);
+	ck_assert_uint_eq(g5->nevents, 0);
 	xsa_healthy(g6);
 	sim_guest_free(g5);
 	sim_guest_free(g6);

@@ -36,6 +36,12 @@ void		 xsa_start(const char *const *opts);
 /* Stop the daemon (a sanitizer report fails the test), clean up. */
 void		 xsa_stop(void);
 
+/*
+ * SIGKILL the daemon and start it again with the same options on the
+ * same store and simulator; dom0 connects again.
+ */
+void		 xsa_restart(void);
+
 /* A fresh domain domid with its home ("n<domid>"), introduced. */
 struct sim_guest *xsa_guest(unsigned int domid);
 

@@ -24,6 +24,7 @@ char		 xsa_simdir[128];
 int		 xsa_fd = -1;
 
 static char	 xsa_xenarg[160];
+static const char *xsa_extra[32];
 
 static size_t	 xsa_strings(char *, const char *, va_list);
 static void	 xsa_reap(void);
@@ -32,19 +33,18 @@ static void	 xsa_reap(void);
 void
 xsa_start(const char *const *opts)
 {
-	const char	*extra[32];
-	size_t		 n = 0;
+	size_t	n = 0;
 
 	ck_assert_int_eq(sim_dir_make(xsa_simdir, sizeof xsa_simdir), 0);
 	snprintf(xsa_xenarg, sizeof xsa_xenarg, "--xen=sim:%s", xsa_simdir);
-	extra[n++] = xsa_xenarg;
+	xsa_extra[n++] = xsa_xenarg;
 	while (opts != NULL && *opts != NULL) {
 		ck_assert_uint_lt(n, 31);
-		extra[n++] = *opts++;
+		xsa_extra[n++] = *opts++;
 	}
-	extra[n] = NULL;
+	xsa_extra[n] = NULL;
 	fixture_init(&xsa_fx);
-	fixture_up(&xsa_fx, extra);
+	fixture_up(&xsa_fx, xsa_extra);
 	xsa_fd = fixture_connect(&xsa_fx);
 	xsa_d0_write("/xsa/keep", "dom0");
 }
@@ -58,6 +58,16 @@ xsa_stop(void)
 	xsa_fd = -1;
 	fixture_fini(&xsa_fx);
 	sim_dir_remove(xsa_simdir);
+}
+
+/* Kill the daemon and start it again. */
+void
+xsa_restart(void)
+{
+	close(xsa_fd);
+	fixture_kill(&xsa_fx);
+	fixture_up(&xsa_fx, xsa_extra);
+	xsa_fd = fixture_connect(&xsa_fx);
 }
 
 /* A fresh guest with its home, introduced by dom0. */
