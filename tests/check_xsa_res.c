@@ -38,8 +38,10 @@ static unsigned int flood_unread(struct sim_guest *, const void *, size_t,
 static void	 drain(struct sim_guest *, unsigned int, uint32_t,
 		    const void *, size_t, size_t);
 static void	 counts_match(unsigned int);
-static void	 flood_writes(struct sim_guest *, const char *);
-static pid_t	 flood_start(struct sim_guest *, const char *);
+static void	 flood_writes(struct sim_guest *,
+		    char [2][XS_HEADER_SIZE + XS_PAYLOAD_MAX], const size_t [2]);
+static pid_t	 flood_start(struct sim_guest *, uint32_t, const char *,
+		    size_t, uint32_t, const char *, size_t);
 static void	 flood_stop(pid_t);
 static int	 d0_backend_txn(void);
 
@@ -147,20 +149,16 @@ counts_match(unsigned int max)
 
 /*
  * The flooder of XSA-206, in a child process: keep the guest's ring full
- * of writes of its node at path (relative), taking the replies, until
+ * of the two messages m[0] and m[1] in turn, taking the replies, until
  * killed.
  */
 static void
-flood_writes(struct sim_guest *g, const char *path)
+flood_writes(struct sim_guest *g, char m[2][XS_HEADER_SIZE + XS_PAYLOAD_MAX],
+    const size_t len[2])
 {
-	char	m[2][XS_HEADER_SIZE + XS_PAYLOAD_MAX], p[64];
-	size_t	len[2], done, off = 0, n;
+	size_t	done, off = 0;
 	int	k = 0;
 
-	n = (size_t)snprintf(p, sizeof p, "%s%ca", path, 0);
-	len[0] = xs_wire_build(m[0], XS_WRITE, 1, 0, p, (uint32_t)n);
-	p[n - 1] = 'b';
-	len[1] = xs_wire_build(m[1], XS_WRITE, 1, 0, p, (uint32_t)n);
 	for (;;) {
 		if (sim_guest_put(g, m[k] + off, len[k] - off, &done) != 0)
 			_exit(1);
@@ -181,25 +179,30 @@ flood_writes(struct sim_guest *g, const char *path)
 }
 
 /*
- * Start the flooder on the guest's node path; returns its pid once the
- * daemon has taken a hundred of its writes.
+ * Start the flooder with the guest's two requests; returns its pid once
+ * the daemon has taken a hundred of them.
  */
 static pid_t
-flood_start(struct sim_guest *g, const char *path)
+flood_start(struct sim_guest *g, uint32_t t0, const char *p0, size_t l0,
+    uint32_t t1, const char *p1, size_t l1)
 {
+	static char	m[2][XS_HEADER_SIZE + XS_PAYLOAD_MAX];
+	size_t		len[2];
 	uint32_t	start;
 	unsigned int	i;
 	pid_t		pid;
 
+	len[0] = xs_wire_build(m[0], t0, 1, 0, p0, (uint32_t)l0);
+	len[1] = xs_wire_build(m[1], t1, 1, 0, p1, (uint32_t)l1);
 	start = xs_ring_load(&g->ring->req_cons);
 	ck_assert_int_ne(pid = fork(), -1);
 	if (pid == 0) {
 		/* It goes with the test, whatever becomes of it. */
 		(void)prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-		flood_writes(g, path);
+		flood_writes(g, m, len);
 	}
 	for (i = 0; xs_ring_load(&g->ring->req_cons) - start <
-	    100 * (XS_HEADER_SIZE + strlen(path) + 2); i++) {
+	    50 * (len[0] + len[1]); i++) {
 		ck_assert_msg(i < 100000, "the flood did not start");
 		d0_sync();
 	}
@@ -241,16 +244,19 @@ d0_backend_txn(void)
 }
 
 /*
- * XSA-206: a guest writing without pause made transactions of the
- * toolstack and of backends fail, over and over: in C xenstored any
- * write conflicted with every transaction. Only a write to a node the
- * transaction used may make it fail, and one that retries gets through
- * even while the guest rewrites that very node.
+ * XSA-206: in C xenstored any write conflicted with every transaction:
+ * a guest writing without pause made the transactions of the toolstack
+ * and of backends fail, over and over. Only a change to a node the
+ * transaction used may make it fail: a guest flooding writes to other
+ * nodes of its home, or creating and removing nodes there, costs dom0's
+ * transactions nothing. (A guest rewriting the very node a transaction
+ * read still makes it fail, in Xen's daemon as here: probed in lockstep
+ * on the reference, 300 transactions of 300 failed.)
  */
 START_TEST(test_xsa206)
 {
 	struct sim_guest	*g5, *g6;
-	unsigned int		 i, tries, total = 0, worst = 0;
+	unsigned int		 i;
 	pid_t			 pid;
 
 	xsa_start(NULL);
@@ -259,28 +265,21 @@ START_TEST(test_xsa206)
 	ck_assert_int_eq(sim_guest_write_node(g5, 0, "state", "0"), 0);
 	ck_assert_int_eq(sim_guest_write_node(g5, 0, "other", "0"), 0);
 
-	/* Writes elsewhere: no transaction of dom0 fails. */
-	pid = flood_start(g5, "other");
+	/* Its other node, rewritten. */
+	pid = flood_start(g5, XS_WRITE, "other\0a", 7, XS_WRITE, "other\0b",
+	    7);
 	for (i = 0; i < 100; i++)
 		ck_assert_int_eq(d0_backend_txn(), 0);
 	flood_stop(pid);
 	ck_assert_int_eq(sim_guest_reconnect(g5, XSA_WAIT_MS), 0);
 
-	/* The node it reads: retried, each gets through. */
-	pid = flood_start(g5, "state");
-	for (i = 0; i < 20; i++) {
-		for (tries = 1; d0_backend_txn() == EAGAIN; tries++)
-			ck_assert_msg(tries < 200, "a transaction of dom0 "
-			    "failed 200 times while a guest rewrote the node "
-			    "it read");
-		total += tries;
-		if (tries > worst)
-			worst = tries;
-	}
+	/* Nodes made and removed beside the one read. */
+	pid = flood_start(g5, XS_WRITE, "tmp/x\0a", 7, XS_RM, "tmp", 4);
+	for (i = 0; i < 100; i++)
+		ck_assert_int_eq(d0_backend_txn(), 0);
 	flood_stop(pid);
-	fprintf(stderr, "xsa206: 20 transactions of dom0 took %u tries, "
-	    "at most %u, while a guest rewrote the node they read\n", total,
-	    worst);
+	ck_assert_int_eq(sim_guest_reconnect(g5, XSA_WAIT_MS), 0);
+	ck_assert_int_eq(sim_guest_write_node(g5, 0, "state", "1"), 0);
 	xsa_healthy(g6);
 	sim_guest_free(g5);
 	sim_guest_free(g6);
