@@ -39,7 +39,8 @@ static void	 drain(struct sim_guest *, unsigned int, uint32_t,
 		    const void *, size_t, size_t);
 static void	 counts_match(unsigned int);
 static void	 flood_writes(struct sim_guest *,
-		    char [2][XS_HEADER_SIZE + XS_PAYLOAD_MAX], const size_t [2]);
+		    char [2][XS_HEADER_SIZE + XS_PAYLOAD_MAX],
+		    const size_t [2]);
 static pid_t	 flood_start(struct sim_guest *, uint32_t, const char *,
 		    size_t, uint32_t, const char *, size_t);
 static void	 flood_stop(pid_t);
