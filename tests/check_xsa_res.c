@@ -459,6 +459,70 @@ START_TEST(test_xsa326_txn)
 END_TEST
 
 /*
+ * XSA-272: oxenstored did not apply its quota of nodes per domain (an
+ * order of evaluation it relied on did not hold): a guest made as many
+ * nodes as it liked. Writes sent without waiting, one or two new nodes
+ * each, in and out of transactions, stop exactly at the quota.
+ */
+START_TEST(test_xsa272)
+{
+	struct sim_guest	*g5, *g6;
+	char			 m[XS_HEADER_SIZE + XS_PAYLOAD_MAX], p[32];
+	size_t			 len, done, off = 0;
+	unsigned int		 sent = 0, got = 0, refused = 0, n;
+	uint32_t		 tx;
+	int			 rc;
+
+	xsa_start(NULL);
+	g5 = xsa_guest(5);
+	g6 = xsa_bystander(6);
+	/* 1200 writes, 100 to a directory: the first of each makes two. */
+	len = 0;
+	while (got < 1200) {
+		if (sent < 1200 && off == len) {
+			n = (unsigned int)snprintf(p, sizeof p, "d%u/n%u",
+			    sent / 100, sent % 100) + 1;
+			len = xs_wire_build(m, XS_WRITE, sent, 0, p, n);
+			off = 0;
+		}
+		if (off < len) {
+			ck_assert_int_eq(sim_guest_put(g5, m + off, len - off,
+			    &done), 0);
+			off += done;
+			if (off == len)
+				sent++;
+			if (done > 0)
+				continue;
+		}
+		if ((rc = sim_guest_take(g5)) == EAGAIN) {
+			ck_assert_int_eq(sim_guest_wait(g5, XSA_WAIT_MS), 0);
+			continue;
+		}
+		ck_assert_int_eq(rc, 0);
+		ck_assert_uint_eq(g5->hdr.req_id, got);
+		if (g5->hdr.type == XS_ERROR) {
+			ck_assert_str_eq(g5->msg, "ENOSPC");
+			refused++;
+		}
+		got++;
+	}
+	ck_assert_uint_eq(xsa_usage(5, "nodes"), 1000);
+	counts_match(1000);
+	ck_assert_uint_eq(refused, 1200 - (1000 - 1 - 10));
+	/* Nothing more, in any way. */
+	ck_assert_int_eq(xsa_gw(g5, 0, "d0/more", 1), ENOSPC);
+	ck_assert_int_eq(xsa_gr(g5, XS_MKDIR, 0, "d0/more", NULL), ENOSPC);
+	tx = xsa_gtx(g5);
+	ck_assert_int_eq(xsa_gw(g5, tx, "d0/more", 1), ENOSPC);
+	ck_assert_int_eq(xsa_gr(g5, XS_TRANSACTION_END, tx, "T", NULL), 0);
+	counts_match(1000);
+	xsa_healthy(g6);
+	sim_guest_free(g5);
+	sim_guest_free(g6);
+}
+END_TEST
+
+/*
  * XSA-330: oxenstored did not free what RESET_WATCHES dropped: a guest
  * setting watches and resetting them in a loop grew its memory without
  * end. The daemon's counts of watches come back to nothing each time.
@@ -854,6 +918,7 @@ xsa_res_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 180);
 	tcase_add_test(tc, test_xsa206);
+	tcase_add_test(tc, test_xsa272);
 	tcase_add_test(tc, test_xsa326_replies);
 	tcase_add_test(tc, test_xsa326_events);
 	tcase_add_test(tc, test_xsa326_txn);
