@@ -231,7 +231,7 @@ dispatch_run(struct request *req)
 		if ((rc = group_atomic_begin(xd, &req->st)) != 0)
 			return rc;
 		rc = req->entry->handler(req);
-		return group_atomic_end(xd, rc);
+		return group_write_end(xd, rc);
 	}
 	if (flags & DISPATCH_WRITES) {
 		req->in_group = true;

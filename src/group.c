@@ -10,28 +10,33 @@
  *
  * A nested LMDB transaction is not cheap: its begin allocates a dirty
  * list and a free list (some 3 MiB) and its commit merges them into the
- * parent's, a fixed cost per request. Most writes need none: WRITE,
- * MKDIR, RM and SET_PERMS (DISPATCH_ATOMIC) check path, rights and quota
- * before they change anything, and once they change, only the store can
- * fail them (ENOSPC from a full map, EIO, ENOMEM), which makes the
- * transaction's error sticky. Such a request runs in the turn's
- * transaction itself (group_atomic_begin/group_atomic_end):
+ * parent's, a fixed cost per request. Most writes need none, and run in
+ * the turn's transaction itself:
  *
- *	- failing before a change (EACCES, EINVAL, a quota), it has changed
- *	  nothing and answers its error while the others go on;
- *	- failing after one, it has spoilt the turn's transaction, which is
- *	  aborted (the store grows a full map then); the requests of the
- *	  turn since the last commit run again (DISPATCH_REDO, as for a map
- *	  full at commit, below) on a new one, and the failed request answers
- *	  its error (dispatch.c tries it once more after ENOSPC).
+ *	- the first request that writes in a turn's transaction (since its
+ *	  last commit): if it fails, the transaction is aborted, which loses
+ *	  nothing else;
+ *	- WRITE, MKDIR, RM and SET_PERMS (DISPATCH_ATOMIC, through
+ *	  group_atomic_begin), which check path, rights and quota before
+ *	  they change anything, and which, once they change, only the store
+ *	  can fail (ENOSPC from a full map, EIO, ENOMEM), making the
+ *	  transaction's error sticky. Failing before a change, such a
+ *	  request has changed nothing and answers its error while the
+ *	  others go on. Failing after one, it has spoilt the turn's
+ *	  transaction, which is aborted (the store grows a full map then);
+ *	  the requests of the turn since the last commit run again
+ *	  (DISPATCH_REDO, as for a map full at commit, below) on a new one,
+ *	  and the failed request answers its error (dispatch.c tries it once
+ *	  more after ENOSPC).
  *
- * That works only if every change in the turn's transaction can be made
- * again by running its request: once it holds a change that cannot (a
- * WATCH's record of a ring connection, a domain's table entry, a
+ * Running requests again works only if every change in the turn's
+ * transaction can be made again so: once it holds a change that may not
+ * (a WATCH's record of a ring connection, a domain operation, a
  * transaction's end: anything done through group_write_begin), the
  * transaction is "fragile" and atomic requests take a nested transaction
- * too until it commits. While requests run again each takes a nested
- * one, so that a second failure stays its own.
+ * too until it commits; so they do after one such run, so that failing
+ * requests cannot make the turn run again and again. While requests run
+ * again, each takes a nested transaction but the first.
  *
  * Every message queued while requests are handled waits here, in order,
  * until the end of the turn (Redis's beforeSleep: persist, then answer):
@@ -73,6 +78,9 @@
 static int	group_grow(void **, size_t *, size_t, size_t);
 static void	group_end_snapshot(struct xsdbd *);
 static void	group_fail(struct xsdbd *, int);
+static int	group_wtxn(struct xsdbd *);
+static void	group_direct(struct xsdbd *, bool, struct store_txn **);
+static int	group_direct_end(struct xsdbd *, int);
 static void	group_rerun(struct xsdbd *);
 static int	group_redo(struct xsdbd *);
 static void	group_fire(struct xsdbd *, size_t, size_t);
@@ -131,8 +139,46 @@ group_read_txn(struct xsdbd *xd, struct store_txn **t)
 }
 
 /*
- * Begin a nested write transaction for one request, starting the turn's
- * write transaction if needed. Its changes are recorded.
+ * Start the turn's write transaction if there is none. Reads from then on
+ * see the turn's writes.
+ */
+static int
+group_wtxn(struct xsdbd *xd)
+{
+	struct group	*g = &xd->group;
+	int		 rc;
+
+	if (g->wtxn != NULL)
+		return 0;
+	group_end_snapshot(xd);
+	if ((rc = store_txn_begin(xd->store, NULL, STORE_TXN_WRITE,
+	    &g->wtxn)) != 0)
+		return rc;
+	g->dirty = false;
+	g->fragile = false;
+	return 0;
+}
+
+/* Let the running request write in the turn's transaction itself. */
+static void
+group_direct(struct xsdbd *xd, bool atomic, struct store_txn **t)
+{
+	struct group	*g = &xd->group;
+
+	g->nested = g->wtxn;
+	g->direct = true;
+	g->atomic = atomic;
+	g->was_dirty = g->dirty;
+	g->nested_chg = g->nchg;
+	g->nested_paths = g->paths.len;
+	store_txn_observe(g->wtxn, group_note_change, xd);
+	*t = g->wtxn;
+}
+
+/*
+ * Begin the write transaction of one request, starting the turn's if
+ * needed: the turn's itself while it holds no change yet, else a nested
+ * one. Its changes are recorded. The turn's transaction becomes fragile.
  */
 int
 group_write_begin(struct xsdbd *xd, struct store_txn **t)
@@ -140,22 +186,20 @@ group_write_begin(struct xsdbd *xd, struct store_txn **t)
 	struct group	*g = &xd->group;
 	int		 rc;
 
-	if (g->nested != NULL || g->direct)
+	if (g->nested != NULL)
 		fatalx("nested group write already open");
-	if (g->wtxn == NULL) {
-		/* Reads from now on must see this turn's writes. */
-		group_end_snapshot(xd);
-		rc = store_txn_begin(xd->store, NULL, STORE_TXN_WRITE,
-		    &g->wtxn);
-		if (rc != 0)
-			return rc;
-	}
-	rc = store_txn_begin(xd->store, g->wtxn, STORE_TXN_WRITE, &g->nested);
-	if (rc != 0)
+	if ((rc = group_wtxn(xd)) != 0)
 		return rc;
 	/* Its changes may not be made again by running a request. */
 	if (!g->redoing)
 		g->fragile = true;
+	if (!g->dirty) {
+		group_direct(xd, false, t);
+		return 0;
+	}
+	rc = store_txn_begin(xd->store, g->wtxn, STORE_TXN_WRITE, &g->nested);
+	if (rc != 0)
+		return rc;
 	g->nested_chg = g->nchg;
 	g->nested_paths = g->paths.len;
 	store_txn_observe(g->nested, group_note_change, xd);
@@ -166,7 +210,8 @@ group_write_begin(struct xsdbd *xd, struct store_txn **t)
 /*
  * Begin the write of a DISPATCH_ATOMIC request: in the turn's write
  * transaction itself, started if needed, unless that one is fragile or
- * requests are running again (then a nested one, as group_write_begin).
+ * requests are running again (then as group_write_begin). Ended by
+ * group_write_end.
  */
 int
 group_atomic_begin(struct xsdbd *xd, struct store_txn **t)
@@ -176,56 +221,53 @@ group_atomic_begin(struct xsdbd *xd, struct store_txn **t)
 
 	if (g->fragile || g->redoing)
 		return group_write_begin(xd, t);
-	if (g->nested != NULL || g->direct)
+	if (g->nested != NULL)
 		fatalx("nested group write already open");
-	if (g->wtxn == NULL) {
-		group_end_snapshot(xd);
-		rc = store_txn_begin(xd->store, NULL, STORE_TXN_WRITE,
-		    &g->wtxn);
-		if (rc != 0)
-			return rc;
-	}
-	g->direct = true;
-	g->nested_chg = g->nchg;
-	g->nested_paths = g->paths.len;
-	store_txn_observe(g->wtxn, group_note_change, xd);
-	*t = g->wtxn;
+	if ((rc = group_wtxn(xd)) != 0)
+		return rc;
+	group_direct(xd, true, t);
 	return 0;
 }
 
 /*
- * End the write of a DISPATCH_ATOMIC request. If it failed after a
- * change (the transaction's error is set), the turn's transaction is
- * lost: abort it and run the turn's requests since the last commit
- * again. Returns err.
+ * End the write of a request that ran in the turn's transaction itself.
+ * If it failed, unless it is atomic and changed nothing (the
+ * transaction's error is not set), the turn's transaction is lost: abort
+ * it, and if it held changes of earlier requests run those again. After
+ * that, requests take nested transactions until the next commit, so that
+ * failing requests cannot make the turn run again and again.
  */
-int
-group_atomic_end(struct xsdbd *xd, int err)
+static int
+group_direct_end(struct xsdbd *xd, int err)
 {
 	struct group	*g = &xd->group;
 
-	if (!g->direct)
-		return group_write_end(xd, err);
+	g->nested = NULL;
 	g->direct = false;
 	store_txn_observe(g->wtxn, NULL, NULL);
-	if (err == 0)
+	if (err == 0) {
+		g->dirty = true;
 		return 0;
+	}
 	g->nchg = g->nested_chg;
 	g->paths.len = g->nested_paths;
-	if (store_txn_error(g->wtxn) == 0)
+	if (g->atomic && store_txn_error(g->wtxn) == 0)
 		return err;	/* it changed nothing */
 
-	log_info("a write failed half-way (%s): running %zu requests "
-	    "again", strerror(err), g->nmsg - g->split);
 	store_txn_abort(g->wtxn);
 	g->wtxn = NULL;
-	g->fragile = false;
+	if (!g->was_dirty)
+		return err;	/* nothing else was lost */
+	log_info("a write failed half-way (%s): running %zu requests "
+	    "again", strerror(err), g->nmsg - g->split);
 	group_rerun(xd);
+	if (g->wtxn != NULL)
+		g->fragile = true;
 	return err;
 }
 
 /*
- * End the request's nested transaction: keep it if err is 0, else drop
+ * End the request's write transaction: keep it if err is 0, else drop
  * it and its changes. Returns err, or the error of the commit.
  */
 int
@@ -235,6 +277,8 @@ group_write_end(struct xsdbd *xd, int err)
 
 	if (g->nested == NULL)
 		return err;
+	if (g->direct)
+		return group_direct_end(xd, err);
 	if (err == 0)
 		err = store_txn_commit(g->nested);
 	else
@@ -243,7 +287,8 @@ group_write_end(struct xsdbd *xd, int err)
 	if (err != 0) {
 		g->nchg = g->nested_chg;
 		g->paths.len = g->nested_paths;
-	}
+	} else
+		g->dirty = true;
 	return err;
 }
 
@@ -282,7 +327,7 @@ group_trim_changes(struct xsdbd *xd, const char *path)
 	struct group	*g = &xd->group;
 	size_t		 i, n;
 
-	if (g->nested == NULL && !g->direct)
+	if (g->nested == NULL)
 		return;
 	for (i = n = g->nested_chg; i < g->nchg; i++) {
 		if (g->chgv[i].kind == STORE_CHANGE_WRITE &&
@@ -437,7 +482,6 @@ group_redo(struct xsdbd *xd)
 		lu_ring_save(xd, g->wtxn);
 		rc = store_txn_commit(g->wtxn);
 		g->wtxn = NULL;
-		g->fragile = false;
 		g->commits++;
 	}
 	return rc;
@@ -461,7 +505,6 @@ group_split(struct xsdbd *xd)
 		lu_ring_save(xd, g->wtxn);
 		rc = store_txn_commit(g->wtxn);
 		g->wtxn = NULL;
-		g->fragile = false;
 		g->commits++;
 		if (rc == ENOSPC && !g->redoing)
 			rc = group_redo(xd);
@@ -545,7 +588,7 @@ group_free(struct xsdbd *xd)
 {
 	struct group	*g = &xd->group;
 
-	if (g->nested != NULL)
+	if (g->nested != NULL && !g->direct)
 		store_txn_abort(g->nested);
 	if (g->wtxn != NULL)
 		store_txn_abort(g->wtxn);

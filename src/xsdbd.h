@@ -303,10 +303,12 @@ struct group {
 	struct store_txn	*wtxn;	/* top-level write txn, or NULL */
 	struct store_txn	*rtxn;	/* read snapshot while wtxn is NULL */
 	struct store_txn	*nested; /* the running request's, or NULL */
-	bool			 direct; /* a DISPATCH_ATOMIC request runs in
-					    wtxn itself */
+	bool			 direct; /* nested is wtxn itself */
+	bool			 atomic; /* ... for a DISPATCH_ATOMIC request */
+	bool			 was_dirty; /* ... and wtxn was dirty before */
+	bool			 dirty;	/* wtxn holds a request's changes */
 	bool			 fragile; /* wtxn holds writes that cannot
-					     run again (group_atomic_begin) */
+					     run again (group.c) */
 	size_t			 nested_chg; /* changes before it began */
 	size_t			 nested_paths;
 	size_t			 split;	/* first message after the last
@@ -489,7 +491,6 @@ int		 group_read_txn(struct xsdbd *, struct store_txn **);
 int		 group_write_begin(struct xsdbd *, struct store_txn **);
 int		 group_write_end(struct xsdbd *, int err);
 int		 group_atomic_begin(struct xsdbd *, struct store_txn **);
-int		 group_atomic_end(struct xsdbd *, int err);
 void		 group_note_change(void *xd, enum store_change,
 		     const char *path);
 void		 group_trim_changes(struct xsdbd *, const char *path);
