@@ -234,9 +234,9 @@ START_TEST(test_xsa115)
 END_TEST
 
 /*
- * XSA-322: permission entries naming a domain that had gone stayed in
- * the store, and a new domain given the same domid had what the old one
- * was granted (its nodes outside its home stayed too, given to dom0).
+ * XSA-322: permission entries and owners naming a domain that had gone
+ * stayed in the store: a new domain given the same domid had what the
+ * old one was granted, and owned what the old one had made.
  */
 START_TEST(test_xsa322)
 {

@@ -16,6 +16,7 @@
 #include "config.h"
 
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 
 #include <check.h>
@@ -397,6 +398,64 @@ START_TEST(test_xsa326_events)
 	ck_assert_int_eq(sim_guest_write_node(g5, 0, "ok", "1"), 0);
 	ck_assert_uint_eq(xsa_usage(6, "watches"), 0);
 	xsa_healthy(g6);
+	sim_guest_free(g5);
+	sim_guest_free(g6);
+}
+END_TEST
+
+/*
+ * XSA-326, events for dom0: a guest rewriting one node without pause had
+ * xenstored queue one event per write for every watcher of the node,
+ * dom0's toolstack included, without bound. Xen's fix drops an event
+ * the same as one still queued for that connection (the reference,
+ * a watcher that does not read and a guest's 3000 rewrites: 19 events
+ * reach the watcher): dom0's watcher keeps its connection, what waits
+ * for it stays small, and it hears of the node.
+ */
+START_TEST(test_xsa326_dom0_events)
+{
+	struct sim_guest	*g5, *g6;
+	static char		 buf[XS_PAYLOAD_MAX + 1];
+	struct xs_header	 h;
+	unsigned int		 i, events = 0;
+	size_t			 n;
+	int			 wfd, rc;
+
+	xsa_start(NULL);
+	g5 = xsa_guest(5);
+	g6 = xsa_bystander(6);
+	/* A watcher of dom0 with a long token, which then reads nothing. */
+	wfd = fixture_connect(&xsa_fx);
+	n = (size_t)snprintf(buf, sizeof buf, HOME "/x") + 1;
+	memset(buf + n, 'T', 3900);
+	buf[n + 3900] = '\0';
+	fixture_send(wfd, XS_WATCH, 1, 0, buf, (uint32_t)(n + 3901));
+	ck_assert_int_eq(fixture_recv(wfd, &h, buf, XSA_WAIT_MS), 0);
+	ck_assert_uint_eq(h.type, XS_WATCH);
+	ck_assert_int_eq(fixture_recv(wfd, &h, buf, XSA_WAIT_MS), 0);
+	ck_assert_uint_eq(h.type, XS_WATCH_EVENT);
+
+	for (i = 0; i < 5000; i++)
+		ck_assert_int_eq(sim_guest_write_node(g5, 0, "x",
+		    i % 2 ? "a" : "b"), 0);
+	ck_assert_uint_le(xsa_memreport("  output"), 1024 * 1024);
+	xsa_healthy(g6);
+	/* The watcher is still connected, and heard of the node. */
+	n = xs_wire_build(buf, XS_GET_DOMAIN_PATH, 2, 0, "0", 2);
+	ck_assert_msg(send(wfd, buf, n, MSG_NOSIGNAL) == (ssize_t)n,
+	    "dom0's watcher lost its connection: %s", strerror(errno));
+	for (;;) {
+		rc = fixture_recv(wfd, &h, buf, XSA_WAIT_MS);
+		ck_assert_msg(rc == 0, "dom0's watcher lost its connection "
+		    "after %u events", events);
+		if (h.type != XS_WATCH_EVENT)
+			break;
+		ck_assert_str_eq(buf, HOME "/x");
+		events++;
+	}
+	ck_assert_uint_eq(h.req_id, 2);
+	ck_assert_uint_ge(events, 1);
+	close(wfd);
 	sim_guest_free(g5);
 	sim_guest_free(g6);
 }
@@ -921,6 +980,7 @@ xsa_res_suite(void)
 	tcase_add_test(tc, test_xsa272);
 	tcase_add_test(tc, test_xsa326_replies);
 	tcase_add_test(tc, test_xsa326_events);
+	tcase_add_test(tc, test_xsa326_dom0_events);
 	tcase_add_test(tc, test_xsa326_txn);
 	tcase_add_test(tc, test_xsa330);
 	tcase_add_test(tc, test_xsa416);
