@@ -448,12 +448,13 @@ START_TEST(test_xsa325)
 
 	oversize(g5);
 	d0_quiet();
-	ck_assert_int_eq(xsa_d0(XS_IS_DOMAIN_INTRODUCED, "5", NULL), 0);
+	d0_is(XS_IS_DOMAIN_INTRODUCED, "5", "T");
 	ck_assert_int_eq(xsa_d0(XS_READ, "/local/domain/5/data", NULL), 0);
 	/* Its death is told, and its nodes go. */
 	die(5);
 	d0_event("@releaseDomain", "r");
 	d0_quiet();
+	d0_is(XS_IS_DOMAIN_INTRODUCED, "5", "F");
 	ck_assert_int_eq(xsa_d0(XS_READ, "/local/domain/5", NULL), ENOENT);
 
 	/* Domain 8 acts for 7, which breaks the protocol, then both die. */
