@@ -35,7 +35,7 @@
 
 #define PAUSE_CLIENTS_MAX	16
 #define PAUSE_AFTER_NS		200000000ULL
-#define PAUSE_TIMEOUT_NS	120000000000ULL
+#define PAUSE_TIMEOUT_NS	900000000000ULL
 
 /* A connection and the message being received on it. */
 struct pause_conn {
