@@ -156,7 +156,7 @@ store_watch_record_encode(const struct store_watch_record *r, void *buf,
 	size_t		 plen, tlen;
 
 	if (r->path == NULL || r->token == NULL || r->path[0] == '\0' ||
-	    r->depth < -1)
+	    r->depth < -1 || r->depth == INT_MAX)
 		return (0);
 	plen = strlen(r->path) + 1;
 	tlen = strlen(r->token) + 1;

@@ -504,7 +504,11 @@ watch_event_path(const struct watch *w, const char *abs)
 
 /*
  * The depth of a WATCH, read as Xen reads it (atoi): leading spaces, a
- * sign, digits, anything after ignored. EINVAL if negative.
+ * sign, digits, anything after ignored. EINVAL if negative. No path has
+ * more than XS_ABS_PATH_MAX / 2 components, so a larger depth means the
+ * same as XS_ABS_PATH_MAX: keeping it that small keeps depth + 1 and
+ * the persisted record far from any overflow (XSA-420's numbers at the
+ * 2^31 and 2^32 edges).
  */
 static int
 watch_depth_arg(const char *s, int *depth)
@@ -521,8 +525,8 @@ watch_depth_arg(const char *s, int *depth)
 			v = v * 10 + (*s - '0');
 		s++;
 	}
-	if (v > INT_MAX)
-		v = INT_MAX;
+	if (v > XS_ABS_PATH_MAX)
+		v = XS_ABS_PATH_MAX;
 	if (neg && v != 0)
 		return EINVAL;
 	*depth = (int)v;
