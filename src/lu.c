@@ -50,6 +50,14 @@
  * process (same pid, never forking again), and answers the requester
  * "OK" first thing: that reply is in the requester's queued output.
  *
+ * Rings are not handed over by descriptor: the event-channel device and
+ * the grant device close with the exec, which unbinds the daemon's ports
+ * (a guest's end goes back to unbound, ready to be bound again) and
+ * unmaps the pages, and the simulator's sockets close too. The new daemon
+ * maps and binds every introduced domain again from the domain table, as
+ * after a crash, and serves each ring at once, so a notification the
+ * guest raised meanwhile is not missed.
+ *
  * Transactions. A snapshot does not survive the exec, so each request
  * run in a transaction that touches only the store (READ, WRITE, ...) is
  * logged with a hash of its reply (lu_txn_note). The first time the new
