@@ -49,6 +49,7 @@ static void	 read_err(int, const char *, const char *);
 static bool	 log_has(const char *);
 static void	 setup_none(void);
 static void	 setup_bare(void);
+static void	 rsp_read(struct sim_guest *, char *, size_t);
 static int	 file_out(void *, const void *, size_t);
 static void	 put_node(struct xs_stream_writer *, const char *,
 		     const char *, const char *);
@@ -894,6 +895,140 @@ START_TEST(test_lu_import)
 }
 END_TEST
 
+/*
+ * Read n bytes of the guest's rsp stream as they come, raising its event
+ * as a guest does after taking bytes.
+ */
+static void
+rsp_read(struct sim_guest *g, char *buf, size_t n)
+{
+	size_t	done, got = 0;
+	int	tries = 0;
+
+	while (got < n) {
+		ck_assert_int_eq(xs_ring_read(g->ring, XS_RING_RSP, buf + got,
+		    n - got, &done), 0);
+		if (done > 0) {
+			got += done;
+			sim_guest_kick(g);
+			continue;
+		}
+		if (sim_guest_wait(g, 100) == ETIMEDOUT) {
+			sim_guest_kick(g);
+			ck_assert_msg(++tries < 100, "rsp: %zu of %zu bytes",
+			    got, n);
+		}
+	}
+}
+
+/*
+ * A guest that pipelined 40 requests and read one reply and a half when
+ * the daemon is killed gets, after the restart, the rest of that reply
+ * and every other one once, in order: they were recorded with the
+ * requests' commit, and what went into rsp is not sent again.
+ */
+START_TEST(test_crash_replies)
+{
+	const char		*extra[] = { xenarg, NULL };
+	struct sim_guest	*g;
+	struct xs_header	 h;
+	char			 big[1001], msg[XS_HEADER_SIZE + 16];
+	char			 p[XS_PAYLOAD_MAX + 1];
+	size_t			 n, off;
+	uint32_t		 i, cons;
+	int			 tries;
+
+	g = guest(5);
+	memset(big, 'b', sizeof big - 1);
+	big[sizeof big - 1] = '\0';
+	write_str(fd, "/local/domain/5/big", big);
+	for (i = 1; i <= 40; i++) {
+		n = xs_wire_build(msg, XS_READ, i, 0, "big", 4);
+		ck_assert_int_eq(sim_guest_write(g, msg, n, WAIT_MS), 0);
+	}
+	/* Every request taken (and so committed, with its reply). */
+	for (tries = 0; tries < 500; tries++) {
+		cons = xs_ring_load(&g->ring->req_cons);
+		if (cons == xs_ring_load(&g->ring->req_prod))
+			break;
+		usleep(10000);
+	}
+	ck_assert_uint_eq(cons, xs_ring_load(&g->ring->req_prod));
+	/* One reply and a half. */
+	rsp_read(g, p, XS_HEADER_SIZE + 1000);
+	memcpy(&h, p, sizeof h);
+	ck_assert_uint_eq(h.req_id, 1);
+	rsp_read(g, p, 700);
+	memcpy(&h, p, sizeof h);
+	ck_assert_uint_eq(h.req_id, 2);
+
+	close(fd);
+	fixture_kill(&fx);
+	fixture_up(&fx, extra);
+	fd = fixture_connect(&fx);
+
+	off = 700;
+	for (i = 2; i <= 40; i++) {
+		rsp_read(g, p + off, XS_HEADER_SIZE + 1000 - off);
+		memcpy(&h, p, sizeof h);
+		ck_assert_msg(h.type == XS_READ && h.req_id == i &&
+		    h.len == 1000 && memcmp(p + XS_HEADER_SIZE, big, 1000) ==
+		    0, "reply %u: type %u, req_id %u, len %u", i, h.type,
+		    h.req_id, h.len);
+		off = 0;
+	}
+	/* Nothing more: the reply to a new request comes next. */
+	sim_guest_clear_events(g);
+	ck_assert_int_eq(sim_guest_request(g, XS_GET_DOMAIN_PATH, 0, "5", 2,
+	    WAIT_MS), 0);
+	ck_assert_uint_eq(g->hdr.type, XS_GET_DOMAIN_PATH);
+	ck_assert_uint_eq(g->nevents, 0);
+	sim_guest_free(g);
+}
+END_TEST
+
+/*
+ * A reply that went whole into rsp after the last record, while the
+ * daemon had nothing else to do, is not sent again after a crash: the
+ * restart reads it back from rsp and matches it with the record.
+ */
+START_TEST(test_crash_reply_sent)
+{
+	const char		*extra[] = { xenarg, NULL };
+	struct sim_guest	*g;
+	struct xs_header	 h;
+	char			 p[XS_PAYLOAD_MAX + 1];
+	int			 tries;
+
+	g = guest(5);
+	write_str(fd, "/local/domain/5/v", "value");
+	ck_assert_int_eq(sim_guest_send(g, XS_READ, 77, 0, "v", 2, WAIT_MS),
+	    0);
+	/* Taken without a word to the daemon, which stays idle. */
+	for (tries = 0; tries < 100; tries++) {
+		if (xs_ring_load(&g->ring->rsp_prod) -
+		    xs_ring_load(&g->ring->rsp_cons) >= XS_HEADER_SIZE + 5)
+			break;
+		(void)sim_guest_wait(g, 100);
+	}
+	ck_assert_int_lt(tries, 100);
+	close(fd);
+	fixture_kill(&fx);
+	fixture_up(&fx, extra);
+	fd = fixture_connect(&fx);
+
+	rsp_read(g, p, XS_HEADER_SIZE + 5);
+	memcpy(&h, p, sizeof h);
+	ck_assert_uint_eq(h.req_id, 77);
+	sim_guest_clear_events(g);
+	ck_assert_int_eq(sim_guest_request(g, XS_GET_DOMAIN_PATH, 0, "5", 2,
+	    WAIT_MS), 0);
+	ck_assert_uint_eq(g->hdr.type, XS_GET_DOMAIN_PATH);
+	ck_assert_uint_eq(g->nevents, 0);
+	sim_guest_free(g);
+}
+END_TEST
+
 static Suite *
 lu_suite(void)
 {
@@ -923,6 +1058,8 @@ lu_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_none_keeps_domains);
+	tcase_add_test(tc, test_crash_replies);
+	tcase_add_test(tc, test_crash_reply_sent);
 	tcase_add_test(tc, test_lu_control);
 	tcase_add_test(tc, test_lu_exec_fails);
 	suite_add_tcase(s, tc);
