@@ -90,8 +90,11 @@
 #define LU_RING_HDR_FIELDS	11	/* uint32 fields before the tx ids */
 #define LU_RING_TX_MAX		4096	/* tx ids a record holds */
 
-/* The ring state of a connection (c->lu). */
+/* The ring state of a connection (c->lu), on xd->lu_rings. */
 struct lu_conn {
+	struct conn	*conn;
+	struct lu_conn	*next;
+	struct lu_conn	*prev;
 	uint32_t	 cons;		/* req_cons as the daemon left it */
 	uint32_t	 rpos;		/* req index of the next byte to read */
 	uint32_t	 wpos;		/* rsp index of c->out's first byte */
@@ -181,6 +184,10 @@ lu_ring_attach(struct conn *c, struct lu_conn *lc)
 	int			 rc;
 
 	c->lu = lc;
+	lc->conn = c;
+	if ((lc->next = xd->lu_rings) != NULL)
+		lc->next->prev = lc;
+	xd->lu_rings = lc;
 	lc->cons = lc->rpos = xs_ring_load(&r->req_cons);
 	lc->wpos = xs_ring_load(&r->rsp_prod);
 	lc->exact_end = lc->wpos;
@@ -216,7 +223,17 @@ lu_ring_wants_save(const struct conn *c)
 void
 lu_ring_free(struct conn *c)
 {
-	free(c->lu);
+	struct lu_conn	*lc = c->lu;
+
+	if (lc == NULL)
+		return;
+	if (lc->next != NULL)
+		lc->next->prev = lc->prev;
+	if (lc->prev != NULL)
+		lc->prev->next = lc->next;
+	else
+		c->xd->lu_rings = lc->next;
+	free(lc);
 	c->lu = NULL;
 }
 
@@ -413,16 +430,18 @@ void
 lu_ring_turn(struct xsdbd *xd)
 {
 	struct store_txn	*t;
+	struct lu_conn		*lc;
 	struct conn		*c;
 	bool			 any = false;
 	int			 rc;
 
-	TAILQ_FOREACH(c, &xd->conns, entry) {
-		if (c->lu == NULL || (c->flags & CONN_DEAD))
+	for (lc = xd->lu_rings; lc != NULL; lc = lc->next) {
+		c = lc->conn;
+		if (c->flags & CONN_DEAD)
 			continue;
 		if (c->pending > 0)
-			c->lu->dirty = true;
-		any |= c->lu->dirty;
+			lc->dirty = true;
+		any |= lc->dirty;
 	}
 	if (!any || xd->group.wtxn != NULL)
 		return;
@@ -622,14 +641,14 @@ done:
 void
 lu_ring_save(struct xsdbd *xd, struct store_txn *t)
 {
+	struct lu_conn	*lc;
 	struct conn	*c;
 	int		 rc;
 
-	TAILQ_FOREACH(c, &xd->conns, entry) {
-		if (c->lu == NULL || (c->flags & CONN_DEAD))
-			continue;
-		c->lu->saving = false;
-		if (!c->lu->dirty)
+	for (lc = xd->lu_rings; lc != NULL; lc = lc->next) {
+		c = lc->conn;
+		lc->saving = false;
+		if ((c->flags & CONN_DEAD) || !lc->dirty)
 			continue;
 		if ((rc = lu_ring_put(t, c, false)) != 0) {
 			log_warnx("domain %u: cannot record its ring: %s",
@@ -651,8 +670,9 @@ lu_ring_saved(struct xsdbd *xd, int rc)
 	struct xs_ring	*r;
 	struct conn	*c;
 
-	TAILQ_FOREACH(c, &xd->conns, entry) {
-		if ((lc = c->lu) == NULL || !lc->saving)
+	for (lc = xd->lu_rings; lc != NULL; lc = lc->next) {
+		c = lc->conn;
+		if (!lc->saving)
 			continue;
 		lc->saving = false;
 		if (rc != 0)
@@ -697,19 +717,19 @@ int
 lu_ring_save_all(struct xsdbd *xd)
 {
 	struct store_txn	*t;
+	struct lu_conn		*lc;
 	struct conn		*c;
 	int			 rc;
 
-	TAILQ_FOREACH(c, &xd->conns, entry) {
-		if (c->lu != NULL)
-			c->lu->dirty = true;
-	}
+	for (lc = xd->lu_rings; lc != NULL; lc = lc->next)
+		lc->dirty = true;
 	if ((rc = store_txn_begin(xd->store, NULL, STORE_TXN_WRITE, &t)) != 0)
 		return rc;
-	TAILQ_FOREACH(c, &xd->conns, entry) {
-		if (c->lu == NULL || (c->flags & CONN_DEAD))
+	for (lc = xd->lu_rings; lc != NULL; lc = lc->next) {
+		c = lc->conn;
+		lc->saving = false;
+		if (c->flags & CONN_DEAD)
 			continue;
-		c->lu->saving = false;
 		if ((rc = lu_ring_put(t, c, true)) != 0) {
 			store_txn_abort(t);
 			lu_ring_saved(xd, rc);

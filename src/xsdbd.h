@@ -369,6 +369,7 @@ struct xsdbd {
 	struct xen		*xen;		/* xen.c: the open backend */
 	void			*rings;		/* conn-ring.c: by local port */
 	struct lu		*lu;		/* lu.c: live update */
+	struct lu_conn		*lu_rings;	/* lu-ring.c: ring states */
 	struct lu_import	*import;	/* lu-import.c: Xen's state */
 
 	/* Signals (xsdbd.c). */
