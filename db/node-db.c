@@ -115,7 +115,12 @@ out:
 	return (error);
 }
 
-/* Find a node in mt. Returns 0, ENOENT, ENOMEM, EIO. */
+/*
+ * Find a node in mt. A node looked up again (a request reads a node, then
+ * writes it) is decoded from the record found the last time, if nothing
+ * was written through t and the map did not move since: LMDB's data
+ * stays where it was until then. Returns 0, ENOENT, ENOMEM, EIO.
+ */
 int
 store_ndb_find(struct store_txn *t, MDB_txn *mt, const char *path,
     size_t plen, struct store_nrec *nr)
@@ -129,10 +134,23 @@ store_ndb_find(struct store_txn *t, MDB_txn *mt, const char *path,
 	if (store_key_is_long(s, plen))
 		return (store_ndb_long_find(t, mt, path, plen, nr, false,
 		    NULL));
-	key.mv_data = (void *)path;
-	key.mv_size = plen;
-	if ((rc = mdb_get(mt, s->dbi_nodes, &key, &val)) != 0)
-		return (store_mdb_error(s, rc, "read node"));
+	if (mt == t->mt && t->memo_klen == plen &&
+	    t->memo_changes == t->changes && t->memo_epoch == s->epoch &&
+	    memcmp(t->memo_key, path, plen) == 0)
+		val = t->memo_val;
+	else {
+		key.mv_data = (void *)path;
+		key.mv_size = plen;
+		if ((rc = mdb_get(mt, s->dbi_nodes, &key, &val)) != 0)
+			return (store_mdb_error(s, rc, "read node"));
+		if (mt == t->mt) {
+			memcpy(t->memo_key, path, plen);
+			t->memo_klen = plen;
+			t->memo_val = val;
+			t->memo_changes = t->changes;
+			t->memo_epoch = s->epoch;
+		}
+	}
 	error = store_rec_decode(&val, nr, &rpath, &rlen);
 	if (error == 0 && rpath != NULL)
 		error = EBADMSG;
@@ -173,6 +191,7 @@ store_ndb_put(struct store_txn *t, const char *path, size_t plen,
 	if ((error = store_rec_encode(&t->enc, nr, path, plen, longkey,
 	    &val)) != 0)
 		return (error);
+	t->changes++;
 	rc = mdb_put(t->mt, s->dbi_nodes, &key, &val, 0);
 	return (store_mdb_error(s, rc, "write node"));
 }
@@ -188,6 +207,7 @@ store_ndb_del(struct store_txn *t, const char *path, size_t plen,
 
 	key.mv_data = kbuf;
 	key.mv_size = store_key_make(t->s, path, plen, seq, kbuf);
+	t->changes++;
 	rc = mdb_del(t->mt, t->s->dbi_nodes, &key, NULL);
 	return (store_mdb_error(t->s, rc, "delete node"));
 }
@@ -207,6 +227,7 @@ store_ndb_child_put(struct store_txn *t, uint64_t pid, uint64_t cid,
 	key.mv_size = sizeof kbuf;
 	val.mv_data = (void *)name;
 	val.mv_size = len;
+	t->changes++;
 	rc = mdb_put(t->mt, t->s->dbi_children, &key, &val, 0);
 	return (store_mdb_error(t->s, rc, "write child"));
 }
@@ -223,6 +244,7 @@ store_ndb_child_del(struct store_txn *t, uint64_t pid, uint64_t cid)
 	store_put_be64(kbuf + 8, cid);
 	key.mv_data = kbuf;
 	key.mv_size = sizeof kbuf;
+	t->changes++;
 	rc = mdb_del(t->mt, t->s->dbi_children, &key, NULL);
 	return (store_mdb_error(t->s, rc, "delete child"));
 }
@@ -281,6 +303,7 @@ store_ndb_usage_add(struct store_txn *t, uint32_t domid, int64_t dnodes,
 	store_put_be32(kbuf, domid);
 	key.mv_data = kbuf;
 	key.mv_size = sizeof kbuf;
+	t->changes++;
 	if (u.nodes == 0 && u.bytes == 0) {
 		rc = mdb_del(t->mt, s->dbi_owners, &key, NULL);
 		if (rc == MDB_NOTFOUND)

@@ -76,6 +76,29 @@ static int	 store_rm_collect(struct store_rm *);
 static int	 store_rm_delete(struct store_rm *, size_t);
 
 /*
+ * Classes of path bytes for store_path_ok: 1 may be in a name
+ * ([A-Za-z0-9_@-]), 2 is '/', 0 is anything else, NUL included.
+ */
+static const unsigned char store_path_class[256] = {
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 2,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1,
+	0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+};
+
+/*
  * Check that a path is one db/ can take: absolute, canonical, valid
  * characters, not too long. The daemon checks first; this keeps bad
  * input from doing harm. Returns 0 with *len set, or EINVAL.
@@ -83,25 +106,24 @@ static int	 store_rm_delete(struct store_rm *, size_t);
 static int
 store_path_ok(const char *path, size_t *len)
 {
-	size_t	i;
-	char	c;
+	const unsigned char	*p = (const unsigned char *)path;
+	size_t			 i;
 
 	if (path == NULL || path[0] != '/')
 		return (EINVAL);
-	for (i = 1; path[i] != '\0'; i++) {
-		if (i >= XS_ABS_PATH_MAX)
-			return (EINVAL);
-		c = path[i];
-		if (c == '/') {
-			if (path[i - 1] == '/')
+	for (i = 1;; i++) {
+		switch (store_path_class[p[i]]) {
+		case 1:
+			continue;
+		case 2:
+			if (p[i - 1] == '/')
 				return (EINVAL);
 			continue;
 		}
-		if ((c < 'a' || c > 'z') && (c < 'A' || c > 'Z') &&
-		    (c < '0' || c > '9') && c != '_' && c != '-' && c != '@')
-			return (EINVAL);
+		break;
 	}
-	if (i > 1 && path[i - 1] == '/')
+	if (p[i] != '\0' || i > XS_ABS_PATH_MAX ||
+	    (i > 1 && p[i - 1] == '/'))
 		return (EINVAL);
 	*len = i;
 	return (0);

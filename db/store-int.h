@@ -172,6 +172,19 @@ struct store_txn {
 	struct timespec		 start;
 	uint64_t		 counter;	/* generation counter */
 	bool			 counter_dirty;
+	uint64_t		 changes;	/* LMDB writes made through it,
+						   or under it (nested) */
+
+	/*
+	 * The node record found last (node-db.c): a path's lookup again,
+	 * with no write and no map move since, takes it from here.
+	 */
+	unsigned char		 memo_key[STORE_KEY_MAX];
+	size_t			 memo_klen;	/* 0: none */
+	MDB_val			 memo_val;
+	uint64_t		 memo_changes;
+	uint64_t		 memo_epoch;
+
 	bool			 in_callback;	/* inside a store_list fn */
 
 	store_observer_fn	*obs;

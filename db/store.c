@@ -786,8 +786,11 @@ store_txn_begin(struct store *s, struct store_txn *parent, int flags,
 		goto fail;
 
 	s->ntxn++;
-	if (parent != NULL)
+	if (parent != NULL) {
 		parent->child = t;
+		/* What the parent read may move under the child. */
+		parent->changes++;
+	}
 	else if (flags == STORE_TXN_WRITE)
 		s->wtxn = t;
 	*out = t;

@@ -83,6 +83,7 @@ store_table_put(struct store_txn *t, enum store_table tbl, uint64_t key,
 	k.mv_size = sizeof kbuf;
 	v.mv_data = (void *)(val != NULL ? val : "");
 	v.mv_size = len;
+	t->changes++;
 	rc = mdb_put(t->mt, dbi, &k, &v, 0);
 	return (store_txn_fail(t, store_mdb_error(t->s, rc, "write table")));
 }
@@ -129,6 +130,7 @@ store_table_del(struct store_txn *t, enum store_table tbl, uint64_t key)
 	store_put_be64(kbuf, key);
 	k.mv_data = kbuf;
 	k.mv_size = sizeof kbuf;
+	t->changes++;
 	rc = mdb_del(t->mt, dbi, &k, NULL);
 	return (store_txn_fail(t, store_mdb_error(t->s, rc, "delete table")));
 }
@@ -229,6 +231,7 @@ store_meta_put(struct store_txn *t, const char *name, const void *val,
 		return (EINVAL);
 	v.mv_data = (void *)(val != NULL ? val : "");
 	v.mv_size = len;
+	t->changes++;
 	rc = mdb_put(t->mt, t->s->dbi_meta, &k, &v, 0);
 	return (store_txn_fail(t, store_mdb_error(t->s, rc, "write meta")));
 }
