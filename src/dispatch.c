@@ -209,6 +209,7 @@ dispatch_run(struct request *req)
 {
 	struct xsdbd	*xd = req->xd;
 	int		 flags = req->entry->flags, rc;
+	bool		 redo_req;
 
 	if (req->txn != NULL && !(flags & DISPATCH_GLOBAL)) {
 		/*
@@ -224,7 +225,12 @@ dispatch_run(struct request *req)
 			return EAGAIN;
 		req->st = req->txn->st;
 		req->in_group = false;
-		return quota_txn_request(req);
+		/* What a TRANSACTION_END writes to the group can run again. */
+		redo_req = xd->group.redo_req;
+		xd->group.redo_req = (flags & DISPATCH_REDO) != 0;
+		rc = quota_txn_request(req);
+		xd->group.redo_req = redo_req;
+		return rc;
 	}
 	if (flags & DISPATCH_ATOMIC) {
 		req->in_group = true;

@@ -16,25 +16,27 @@
  *	- the first request that writes in a turn's transaction (since its
  *	  last commit): if it fails, the transaction is aborted, which loses
  *	  nothing else;
- *	- WRITE, MKDIR, RM and SET_PERMS (DISPATCH_ATOMIC, through
- *	  group_atomic_begin), which check path, rights and quota before
- *	  they change anything, and which, once they change, only the store
- *	  can fail (ENOSPC from a full map, EIO, ENOMEM), making the
- *	  transaction's error sticky. Failing before a change, such a
- *	  request has changed nothing and answers its error while the
- *	  others go on. Failing after one, it has spoilt the turn's
- *	  transaction, which is aborted (the store grows a full map then);
- *	  the requests of the turn since the last commit run again
- *	  (DISPATCH_REDO, as for a map full at commit, below) on a new one,
- *	  and the failed request answers its error (dispatch.c tries it once
- *	  more after ENOSPC).
+ *	- a request that can run again (DISPATCH_REDO): WRITE, MKDIR, RM and
+ *	  SET_PERMS (DISPATCH_ATOMIC, through group_atomic_begin), which
+ *	  check path, rights and quota before they change anything, and
+ *	  TRANSACTION_END, which changes nothing when it conflicts. Failing
+ *	  before a change (the transaction's error is not set, and the
+ *	  generation has not moved: every change of a node takes the next
+ *	  value of the counter), such a request answers its error while the
+ *	  others go on. Failing after one (a full map, EIO, ENOMEM, a node
+ *	  quota found exceeded after a transaction's writes), it has spoilt
+ *	  the turn's transaction, which is aborted (the store grows a full
+ *	  map then); the requests of the turn since the last commit run
+ *	  again (DISPATCH_REDO, as for a map full at commit, below) on a new
+ *	  one, and the failed request answers its error (dispatch.c and
+ *	  txn.c try it once more after ENOSPC).
  *
  * Running requests again works only if every change in the turn's
  * transaction can be made again so: once it holds a change that may not
- * (a WATCH's record of a ring connection, a domain operation, a
- * transaction's end: anything done through group_write_begin), the
- * transaction is "fragile" and atomic requests take a nested transaction
- * too until it commits; so they do after one such run, so that failing
+ * (a WATCH's record of a ring connection, a domain operation: anything
+ * done through group_write_begin outside a DISPATCH_REDO request), the
+ * transaction is "fragile" and requests take a nested transaction too
+ * until it commits; so they do after one such run, so that failing
  * requests cannot make the turn run again and again. While requests run
  * again, each takes a nested transaction but the first.
  *
@@ -159,16 +161,20 @@ group_wtxn(struct xsdbd *xd)
 	return 0;
 }
 
-/* Let the running request write in the turn's transaction itself. */
+/*
+ * Let the running request write in the turn's transaction itself;
+ * can_redo if it can run again.
+ */
 static void
-group_direct(struct xsdbd *xd, bool atomic, struct store_txn **t)
+group_direct(struct xsdbd *xd, bool can_redo, struct store_txn **t)
 {
 	struct group	*g = &xd->group;
 
 	g->nested = g->wtxn;
 	g->direct = true;
-	g->atomic = atomic;
+	g->can_redo = can_redo;
 	g->was_dirty = g->dirty;
+	g->gen_before = store_generation(g->wtxn);
 	g->nested_chg = g->nchg;
 	g->nested_paths = g->paths.len;
 	store_txn_observe(g->wtxn, group_note_change, xd);
@@ -177,8 +183,10 @@ group_direct(struct xsdbd *xd, bool atomic, struct store_txn **t)
 
 /*
  * Begin the write transaction of one request, starting the turn's if
- * needed: the turn's itself while it holds no change yet, else a nested
- * one. Its changes are recorded. The turn's transaction becomes fragile.
+ * needed: the turn's itself if the request can run again and the turn's
+ * is not fragile, or while it holds no change yet; else a nested one.
+ * Its changes are recorded. Unless the request can run again, the turn's
+ * transaction becomes fragile.
  */
 int
 group_write_begin(struct xsdbd *xd, struct store_txn **t)
@@ -190,6 +198,10 @@ group_write_begin(struct xsdbd *xd, struct store_txn **t)
 		fatalx("nested group write already open");
 	if ((rc = group_wtxn(xd)) != 0)
 		return rc;
+	if (g->redo_req && !g->fragile && !g->redoing) {
+		group_direct(xd, true, t);
+		return 0;
+	}
 	/* Its changes may not be made again by running a request. */
 	if (!g->redoing)
 		g->fragile = true;
@@ -231,11 +243,12 @@ group_atomic_begin(struct xsdbd *xd, struct store_txn **t)
 
 /*
  * End the write of a request that ran in the turn's transaction itself.
- * If it failed, unless it is atomic and changed nothing (the
- * transaction's error is not set), the turn's transaction is lost: abort
- * it, and if it held changes of earlier requests run those again. After
- * that, requests take nested transactions until the next commit, so that
- * failing requests cannot make the turn run again and again.
+ * If it failed, unless it can run again and changed nothing (the
+ * transaction's error is not set, the generation did not move), the
+ * turn's transaction is lost: abort it, and if it held changes of
+ * earlier requests run those again. After that, requests take nested
+ * transactions until the next commit, so that failing requests cannot
+ * make the turn run again and again.
  */
 static int
 group_direct_end(struct xsdbd *xd, int err)
@@ -251,7 +264,8 @@ group_direct_end(struct xsdbd *xd, int err)
 	}
 	g->nchg = g->nested_chg;
 	g->paths.len = g->nested_paths;
-	if (g->atomic && store_txn_error(g->wtxn) == 0)
+	if (g->can_redo && store_txn_error(g->wtxn) == 0 &&
+	    store_generation(g->wtxn) == g->gen_before)
 		return err;	/* it changed nothing */
 
 	store_txn_abort(g->wtxn);

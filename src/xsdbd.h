@@ -304,8 +304,12 @@ struct group {
 	struct store_txn	*rtxn;	/* read snapshot while wtxn is NULL */
 	struct store_txn	*nested; /* the running request's, or NULL */
 	bool			 direct; /* nested is wtxn itself */
-	bool			 atomic; /* ... for a DISPATCH_ATOMIC request */
+	bool			 can_redo; /* ... for a request that can run
+					      again */
 	bool			 was_dirty; /* ... and wtxn was dirty before */
+	uint64_t		 gen_before; /* ... at its generation */
+	bool			 redo_req; /* the running request can run
+					      again (DISPATCH_REDO) */
 	bool			 dirty;	/* wtxn holds a request's changes */
 	bool			 fragile; /* wtxn holds writes that cannot
 					     run again (group.c) */
