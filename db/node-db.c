@@ -116,41 +116,57 @@ out:
 }
 
 /*
- * Find a node in mt. A node looked up again (a request reads a node, then
- * writes it) is decoded from the record found the last time, if nothing
- * was written through t and the map did not move since: LMDB's data
- * stays where it was until then. Returns 0, ENOENT, ENOMEM, EIO.
+ * Find a node in mt. A path looked up again (a request reads a node, then
+ * writes it; a new node is looked for, then created) takes the answer of
+ * one of the last lookups (t->memo) if nothing was written through t and
+ * the map did not move since: LMDB's data stays where it was until then.
+ * Returns 0, ENOENT, ENOMEM, EIO.
  */
 int
 store_ndb_find(struct store_txn *t, MDB_txn *mt, const char *path,
     size_t plen, struct store_nrec *nr)
 {
-	struct store	*s = t->s;
-	MDB_val		 key, val;
-	const char	*rpath;
-	size_t		 rlen;
-	int		 rc, error;
+	struct store		*s = t->s;
+	struct store_memo	*m = NULL;
+	MDB_val			 key, val;
+	const char		*rpath;
+	size_t			 rlen, i;
+	int			 rc, error;
 
 	if (store_key_is_long(s, plen))
 		return (store_ndb_long_find(t, mt, path, plen, nr, false,
 		    NULL));
-	if (mt == t->mt && t->memo_klen == plen &&
-	    t->memo_changes == t->changes && t->memo_epoch == s->epoch &&
-	    memcmp(t->memo_key, path, plen) == 0)
-		val = t->memo_val;
+	for (i = 0; mt == t->mt && i < STORE_MEMO; i++) {
+		if (t->memo[i].klen == plen &&
+		    t->memo[i].changes == t->changes &&
+		    t->memo[i].epoch == s->epoch &&
+		    memcmp(t->memo[i].key, path, plen) == 0) {
+			m = &t->memo[i];
+			break;
+		}
+	}
+	if (m != NULL)
+		val = m->val;
 	else {
 		key.mv_data = (void *)path;
 		key.mv_size = plen;
-		if ((rc = mdb_get(mt, s->dbi_nodes, &key, &val)) != 0)
+		rc = mdb_get(mt, s->dbi_nodes, &key, &val);
+		if (rc == MDB_NOTFOUND)
+			val.mv_data = NULL;
+		else if (rc != 0)
 			return (store_mdb_error(s, rc, "read node"));
 		if (mt == t->mt) {
-			memcpy(t->memo_key, path, plen);
-			t->memo_klen = plen;
-			t->memo_val = val;
-			t->memo_changes = t->changes;
-			t->memo_epoch = s->epoch;
+			m = &t->memo[t->memo_next];
+			t->memo_next = (t->memo_next + 1) % STORE_MEMO;
+			memcpy(m->key, path, plen);
+			m->klen = plen;
+			m->val = val;
+			m->changes = t->changes;
+			m->epoch = s->epoch;
 		}
 	}
+	if (val.mv_data == NULL)
+		return (ENOENT);
 	error = store_rec_decode(&val, nr, &rpath, &rlen);
 	if (error == 0 && rpath != NULL)
 		error = EBADMSG;

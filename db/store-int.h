@@ -84,6 +84,18 @@
 
 struct store_xs;
 
+/* Node lookups remembered per transaction (node-db.c). */
+#define STORE_MEMO		2
+
+/* One remembered lookup: the record found for a key, or none. */
+struct store_memo {
+	unsigned char		 key[STORE_KEY_MAX];
+	size_t			 klen;		/* 0: unused */
+	MDB_val			 val;		/* mv_data NULL: not found */
+	uint64_t		 changes;	/* t->changes then */
+	uint64_t		 epoch;		/* s->epoch then */
+};
+
 /*
  * A child list kept in memory (node-db.c): the names of the children of
  * node id when its cgen was cgen, each with its NUL, in creation order.
@@ -176,14 +188,11 @@ struct store_txn {
 						   or under it (nested) */
 
 	/*
-	 * The node record found last (node-db.c): a path's lookup again,
-	 * with no write and no map move since, takes it from here.
+	 * The last node lookups (node-db.c): a path's lookup again, with
+	 * no write and no map move since, takes its answer from here.
 	 */
-	unsigned char		 memo_key[STORE_KEY_MAX];
-	size_t			 memo_klen;	/* 0: none */
-	MDB_val			 memo_val;
-	uint64_t		 memo_changes;
-	uint64_t		 memo_epoch;
+	struct store_memo	 memo[STORE_MEMO];
+	unsigned int		 memo_next;	/* the one to replace */
 
 	bool			 in_callback;	/* inside a store_list fn */
 
