@@ -508,6 +508,9 @@ store_check(struct store_txn *t, store_report_fn *report, void *arg,
 		*problems = 0;
 	if ((error = store_txn_usable(t, false)) != 0)
 		return (error);
+	/* The usage records as they will be. */
+	if (t->nud != 0 && (error = store_ndb_usage_flush(t)) != 0)
+		return (store_txn_fail(t, error));
 	memset(&c, 0, sizeof c);
 	c.t = t;
 	if ((error = store_read_counter(t->s, t->mt, &c.counter)) != 0) {

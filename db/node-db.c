@@ -43,6 +43,8 @@ static int	 store_ndb_long_find(struct store_txn *, MDB_txn *,
 		     const char *, size_t, struct store_nrec *, bool,
 		     uint16_t *);
 static int	 store_ndb_fill_child(void *, uint64_t, const char *, size_t);
+static int	 store_ndb_usage_write(struct store_txn *, uint32_t, int64_t,
+		     int64_t);
 
 /*
  * Find a long-key node: walk the keys that share prefix and hash, and
@@ -295,11 +297,84 @@ store_ndb_usage_get(struct store *s, MDB_txn *mt, uint32_t domid,
 }
 
 /*
- * Add to a domain's usage; a domain left owning nothing loses its
- * record. Usage never goes below zero.
+ * Add to a domain's usage. The change is kept in t (t->ud) and written
+ * with the others of the same domain by store_ndb_usage_flush, which
+ * store.c calls before t commits or a nested transaction begins in it:
+ * a group of requests that create nodes of one domain writes its usage
+ * record once. store_owner_usage adds what is kept; the readers of the
+ * whole table flush first. Returns 0 or ENOMEM.
  */
 int
 store_ndb_usage_add(struct store_txn *t, uint32_t domid, int64_t dnodes,
+    int64_t dbytes)
+{
+	struct store_udelta	*d;
+	size_t			 i, cap;
+
+	if (dnodes == 0 && dbytes == 0)
+		return (0);
+	for (i = 0; i < t->nud; i++) {
+		if (t->ud[i].domid == domid) {
+			t->ud[i].nodes += dnodes;
+			t->ud[i].bytes += dbytes;
+			return (0);
+		}
+	}
+	if (t->nud == t->udcap) {
+		cap = t->udcap == 0 ? 8 : t->udcap * 2;
+		if ((d = reallocarray(t->ud, cap, sizeof *d)) == NULL)
+			return (ENOMEM);
+		t->ud = d;
+		t->udcap = cap;
+	}
+	d = &t->ud[t->nud++];
+	d->domid = domid;
+	d->nodes = dnodes;
+	d->bytes = dbytes;
+	return (0);
+}
+
+/* The usage change of domid kept in t, not written yet. */
+void
+store_ndb_usage_pending(const struct store_txn *t, uint32_t domid,
+    int64_t *dnodes, int64_t *dbytes)
+{
+	size_t	i;
+
+	*dnodes = *dbytes = 0;
+	for (i = 0; i < t->nud; i++) {
+		if (t->ud[i].domid == domid) {
+			*dnodes = t->ud[i].nodes;
+			*dbytes = t->ud[i].bytes;
+			return;
+		}
+	}
+}
+
+/*
+ * Write the usage changes kept in t to "owners"; a domain left owning
+ * nothing loses its record. Usage never goes below zero. Returns 0,
+ * ENOSPC, EIO.
+ */
+int
+store_ndb_usage_flush(struct store_txn *t)
+{
+	size_t	i;
+	int	error;
+
+	for (i = 0; i < t->nud; i++) {
+		error = store_ndb_usage_write(t, t->ud[i].domid,
+		    t->ud[i].nodes, t->ud[i].bytes);
+		if (error != 0)
+			return (error);
+	}
+	t->nud = 0;
+	return (0);
+}
+
+/* Add to a domain's usage record. */
+static int
+store_ndb_usage_write(struct store_txn *t, uint32_t domid, int64_t dnodes,
     int64_t dbytes)
 {
 	struct store		*s = t->s;

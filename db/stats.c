@@ -2,7 +2,9 @@
  * stats.c - usage per owning domain and figures about the database.
  *
  * Usage lives in the "owners" DBI, kept up to date by every change
- * (node.c); an XS transaction adds the changes it made itself.
+ * (node.c); an XS transaction adds the changes it made itself, and so
+ * does a write transaction the changes it has not written yet
+ * (node-db.c).
  */
 #include "config.h"
 
@@ -60,6 +62,9 @@ store_owner_usage(struct store_txn *t, uint32_t domid, struct store_usage *u)
 		return (store_txn_fail(t, error));
 	if (t->xs != NULL) {
 		store_xs_usage_delta(t, domid, &dnodes, &dbytes);
+		store_usage_apply(u, dnodes, dbytes);
+	} else if (t->nud != 0) {
+		store_ndb_usage_pending(t, domid, &dnodes, &dbytes);
 		store_usage_apply(u, dnodes, dbytes);
 	}
 	return (0);
@@ -145,6 +150,9 @@ store_owner_foreach(struct store_txn *t, store_owner_fn *fn, void *arg)
 		error = store_mdb_error(t->s, rc, "read usage");
 	if (error == 0 && t->xs != NULL)
 		error = store_xs_foreach_usage(t, store_owner_add, &l);
+	for (i = 0; error == 0 && i < t->nud; i++)
+		error = store_owner_add(&l, t->ud[i].domid, t->ud[i].nodes,
+		    t->ud[i].bytes);
 	if (error != 0) {
 		free(l.v);
 		return (store_txn_fail(t, error));
@@ -188,6 +196,7 @@ store_stats(struct store_txn *t, struct store_stats *st)
 	MDB_cursor			*c;
 	MDB_val				 k, v;
 	int64_t				 dnodes, dbytes;
+	size_t				 i;
 	int				 rc, error;
 
 	if (st == NULL)
@@ -230,6 +239,12 @@ store_stats(struct store_txn *t, struct store_stats *st)
 		u.bytes = st->bytes;
 		store_usage_apply(&u, dnodes, dbytes);
 		st->nodes = u.nodes;
+		st->bytes = u.bytes;
+	}
+	for (i = 0; i < t->nud; i++) {
+		u.nodes = 0;
+		u.bytes = st->bytes;
+		store_usage_apply(&u, 0, t->ud[i].bytes);
 		st->bytes = u.bytes;
 	}
 

@@ -84,6 +84,13 @@
 
 struct store_xs;
 
+/* A change of an owner's usage not written to "owners" yet (node-db.c). */
+struct store_udelta {
+	uint32_t		 domid;
+	int64_t			 nodes;
+	int64_t			 bytes;
+};
+
 /* Node lookups remembered per transaction (node-db.c). */
 #define STORE_MEMO		2
 
@@ -194,6 +201,11 @@ struct store_txn {
 	struct store_memo	 memo[STORE_MEMO];
 	unsigned int		 memo_next;	/* the one to replace */
 
+	/* Usage changes of a WRITE, written when it commits (node-db.c). */
+	struct store_udelta	*ud;
+	size_t			 nud;
+	size_t			 udcap;
+
 	bool			 in_callback;	/* inside a store_list fn */
 
 	store_observer_fn	*obs;
@@ -281,6 +293,9 @@ int		 store_ndb_child_put(struct store_txn *, uint64_t, uint64_t,
 int		 store_ndb_child_del(struct store_txn *, uint64_t, uint64_t);
 int		 store_ndb_usage_add(struct store_txn *, uint32_t, int64_t,
 		     int64_t);
+int		 store_ndb_usage_flush(struct store_txn *);
+void		 store_ndb_usage_pending(const struct store_txn *, uint32_t,
+		     int64_t *, int64_t *);
 int		 store_ndb_usage_get(struct store *, MDB_txn *, uint32_t,
 		     struct store_usage *);
 typedef int	 store_ndb_child_fn(void *, uint64_t, const char *, size_t);

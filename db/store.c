@@ -554,6 +554,7 @@ store_close(struct store *s)
 		store_buf_free(&t->out);
 		store_buf_free(&t->enc);
 		store_buf_free(&t->path);
+		free(t->ud);
 		free(t);
 	}
 	store_ndb_dirs_free(s);
@@ -714,6 +715,8 @@ store_txn_alloc(struct store *s)
 	struct store_txn	*t;
 	struct store_nrec	 nr[3];
 	struct store_buf	 out, enc, path;
+	struct store_udelta	*ud;
+	size_t			 udcap;
 	int			 i;
 
 	if (s->ntxn_cache == 0)
@@ -726,6 +729,8 @@ store_txn_alloc(struct store *s)
 	out = t->out;
 	enc = t->enc;
 	path = t->path;
+	ud = t->ud;
+	udcap = t->udcap;
 	memset(t, 0, sizeof *t);
 	for (i = 0; i < 3; i++) {
 		t->nr[i].pbuf = nr[i].pbuf;
@@ -734,6 +739,8 @@ store_txn_alloc(struct store *s)
 	t->out = out;
 	t->enc = enc;
 	t->path = path;
+	t->ud = ud;
+	t->udcap = udcap;
 	return (t);
 }
 
@@ -756,6 +763,9 @@ store_txn_begin(struct store *s, struct store_txn *parent, int flags,
 			return (EINVAL);
 		if (parent->rc != 0)
 			return (parent->rc);
+		/* The child reads the usage records: bring them up to date. */
+		if ((error = store_ndb_usage_flush(parent)) != 0)
+			return (store_txn_fail(parent, error));
 	} else if (flags == STORE_TXN_WRITE) {
 		if (s->read_only)
 			return (EROFS);
@@ -820,8 +830,14 @@ store_txn_recycle(struct store_txn *t)
 		store_buf_free(&t->out);
 		store_buf_free(&t->enc);
 		store_buf_free(&t->path);
+		free(t->ud);
 		free(t);
 		return;
+	}
+	if (t->udcap > 64) {
+		free(t->ud);
+		t->ud = NULL;
+		t->udcap = 0;
 	}
 	for (i = 0; i < 3; i++) {
 		if (t->nr[i].pcap > 64)
@@ -874,6 +890,11 @@ store_txn_commit(struct store_txn *t)
 	}
 	if (t->rc != 0) {
 		error = t->rc;
+		mdb_txn_abort(t->mt);
+		store_txn_free(t);
+		return (error);
+	}
+	if ((error = store_ndb_usage_flush(t)) != 0) {
 		mdb_txn_abort(t->mt);
 		store_txn_free(t);
 		return (error);
