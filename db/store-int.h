@@ -130,6 +130,7 @@ struct store {
 	size_t			 map_max;
 	unsigned int		 max_readers;
 	bool			 read_only;
+	bool			 writemap;	/* MDB_WRITEMAP: no nesting */
 	size_t			 page_size;
 	size_t			 max_key;
 

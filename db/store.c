@@ -39,10 +39,25 @@
  * transaction. A reset handle holds its reader slot, which other
  * processes (the offline tools) cannot take meanwhile: at most a
  * sixteenth of the reader table is kept so (8 slots of the default 4096,
- * none of a table of 15 or fewer). The generation counter is remembered with the LMDB
- * transaction id that committed it: a transaction that begins on that
- * same snapshot takes it from there instead of reading "meta" (a
- * snapshot of any other id, e.g. after another process wrote, reads it).
+ * none of a table of 15 or fewer). The generation counter is remembered
+ * with the LMDB transaction id that committed it: a transaction that
+ * begins on that same snapshot takes it from there instead of reading
+ * "meta" (a snapshot of any other id, e.g. after another process wrote,
+ * reads it).
+ *
+ * Writing the map in place (store_config.writemap, MDB_WRITEMAP). By
+ * default LMDB copies every page a write transaction changes into memory
+ * of its own and, at commit, writes them to the data file with pwrite:
+ * a few system calls per commit, which on a tmpfs cost more than the
+ * commit itself. With writemap the map is writable and a transaction
+ * changes its pages there; the commit only marks the new root. What that
+ * changes: the data file grows to the map size at once (a sparse file:
+ * its blocks are used as pages are); nested transactions are not
+ * available (store_txn_begin with a parent is EINVAL); and a stray write
+ * through a pointer into the map, which otherwise faults on a read-only
+ * page, lands in the database and may corrupt it (LMDB's own warning).
+ * db/ never writes through the pointers it hands out; its callers must
+ * not either (store.h: "never free or modify it").
  */
 #include "config.h"
 
@@ -460,8 +475,14 @@ store_open(struct store **out, const struct store_config *cfg,
 	flags = MDB_NOTLS;
 	if (s->read_only)
 		flags |= MDB_RDONLY;
-	else if (!cfg->sync)
-		flags |= MDB_NOSYNC;
+	else {
+		if (!cfg->sync)
+			flags |= MDB_NOSYNC;
+		if (cfg->writemap) {
+			flags |= MDB_WRITEMAP;
+			s->writemap = true;
+		}
+	}
 	rc = mdb_env_open(s->env, s->dir, flags, 0600);
 	if (rc == MDB_INVALID || rc == MDB_VERSION_MISMATCH) {
 		store_errbuf(errbuf, errlen, "%s is not an xsdb database: %s",
@@ -759,7 +780,7 @@ store_txn_begin(struct store *s, struct store_txn *parent, int flags,
 	if (parent != NULL) {
 		if (parent->s != s || parent->kind != STORE_TXN_WRITE ||
 		    flags != STORE_TXN_WRITE || parent->child != NULL ||
-		    parent->in_callback)
+		    parent->in_callback || s->writemap)
 			return (EINVAL);
 		if (parent->rc != 0)
 			return (parent->rc);

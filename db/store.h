@@ -53,6 +53,12 @@ struct store_config {
 	bool		 sync;		/* fsync every commit (--sync) */
 	bool		 read_only;	/* tools: never write; fine beside a
 					   running daemon */
+	bool		 writemap;	/* write transactions change the map in
+					   place (MDB_WRITEMAP): commits make
+					   no system call, but there are no
+					   nested transactions, and the data
+					   file is as large as the map (sparse);
+					   see store.c */
 };
 
 /* A node as read from the store. */
@@ -122,9 +128,10 @@ const char	*store_dir(const struct store *s);
  * Begin a transaction of kind flags (one STORE_TXN_*). A parent makes a
  * nested write transaction inside a write transaction: its changes join
  * the parent on commit and vanish on abort, so one request of a group can
- * fail alone. Any number of READ and XS transactions may be open at once
- * (up to max_readers); one top-level WRITE at a time. A nested
- * transaction starts with its parent's observer.
+ * fail alone (not in a store opened with writemap). Any number of READ
+ * and XS transactions may be open at once (up to max_readers); one
+ * top-level WRITE at a time. A nested transaction starts with its
+ * parent's observer.
  * Returns 0, EINVAL (bad flags or parent), EBUSY (no reader slot left
  * after clearing stale ones, or a top-level WRITE is already open),
  * EROFS (WRITE on a read-only store), ENOMEM, EIO.
