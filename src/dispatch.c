@@ -10,12 +10,9 @@
  * writes:
  *
  *	- inside a transaction: the transaction's STORE_TXN_XS;
- *	- a request that changes nodes: a nested write transaction of the
- *	  group, so that its failure (ENOSPC from a full map, a quota) is
- *	  undone alone while the rest of the group commits; or, for one
- *	  that checks everything before it changes anything
- *	  (DISPATCH_ATOMIC: WRITE, MKDIR, RM, SET_PERMS), the group's
- *	  transaction itself, which is cheaper (group.c);
+ *	- a request that changes nodes: the group's write transaction,
+ *	  where its failure (ENOSPC from a full map, a quota) is undone
+ *	  alone while the rest of the group commits (group.c);
  *	- anything else: the group's view, which sees every write answered
  *	  before it.
  *

@@ -2,43 +2,39 @@
  * group.c - the group commit: the writes of every request handled in one
  * loop turn share one LMDB write transaction.
  *
- * Within the turn each writing request runs in a nested write transaction
- * of the turn's transaction (group_write_begin/group_write_end): if it
- * fails it is undone alone and answers its error while the others go on.
- * Its changes are recorded through the store's observer and dropped if
- * the nested transaction aborts.
+ * Each writing request runs in the turn's transaction itself
+ * (group_write_begin or group_atomic_begin, then group_write_end), not in
+ * a nested one: LMDB's nested transactions are not cheap (a child's
+ * begin allocates a dirty list and a free list, some 3 MiB, each page it
+ * touches is copied from its parent, and its commit merges the lists),
+ * and without them the store may write its map in place (MDB_WRITEMAP,
+ * store.h). A request's changes are recorded through the store's
+ * observer. When it fails:
  *
- * A nested LMDB transaction is not cheap: its begin allocates a dirty
- * list and a free list (some 3 MiB) and its commit merges them into the
- * parent's, a fixed cost per request. Most writes need none, and run in
- * the turn's transaction itself:
- *
- *	- the first request that writes in a turn's transaction (since its
- *	  last commit): if it fails, the transaction is aborted, which loses
- *	  nothing else;
  *	- a request that can run again (DISPATCH_REDO): WRITE, MKDIR, RM and
  *	  SET_PERMS (DISPATCH_ATOMIC, through group_atomic_begin), which
  *	  check path, rights and quota before they change anything, and
  *	  TRANSACTION_END, which changes nothing when it conflicts. Failing
  *	  before a change (the transaction's error is not set, and the
  *	  generation has not moved: every change of a node takes the next
- *	  value of the counter), such a request answers its error while the
- *	  others go on. Failing after one (a full map, EIO, ENOMEM, a node
- *	  quota found exceeded after a transaction's writes), it has spoilt
- *	  the turn's transaction, which is aborted (the store grows a full
- *	  map then); the requests of the turn since the last commit run
- *	  again (DISPATCH_REDO, as for a map full at commit, below) on a new
- *	  one, and the failed request answers its error (dispatch.c and
- *	  txn.c try it once more after ENOSPC).
+ *	  value of the counter), it answers its error while the others go
+ *	  on. Failing after one (a full map, EIO, ENOMEM, a node quota found
+ *	  exceeded after a transaction's writes), it has spoilt the turn's
+ *	  transaction, which is aborted (the store grows a full map then);
+ *	  the requests of the turn since the last commit run again
+ *	  (DISPATCH_REDO, as for a map full at commit, below) on a new one,
+ *	  which then commits, and the failed request answers its error
+ *	  (dispatch.c and txn.c try it once more after ENOSPC);
+ *	- any other (a WATCH's record of a ring connection, a domain
+ *	  operation, a domain's death) cannot run again, and so never
+ *	  shares a transaction with the writes of other requests: what the
+ *	  turn wrote before commits first, and what it writes itself
+ *	  commits before the next request writes (the transaction is
+ *	  "fragile"). If it fails, its transaction is aborted, which loses
+ *	  nothing else.
  *
- * Running requests again works only if every change in the turn's
- * transaction can be made again so: once it holds a change that may not
- * (a WATCH's record of a ring connection, a domain operation: anything
- * done through group_write_begin outside a DISPATCH_REDO request), the
- * transaction is "fragile" and requests take a nested transaction too
- * until it commits; so they do after one such run, so that failing
- * requests cannot make the turn run again and again. While requests run
- * again, each takes a nested transaction but the first.
+ * While requests run again, one that fails after a change loses their
+ * transaction once more: they run again from the first, without it.
  *
  * Every message queued while requests are handled waits here, in order,
  * until the end of the turn (Redis's beforeSleep: persist, then answer):
@@ -57,8 +53,8 @@
  *
  * A full map. The store answers ENOSPC when a write reaches the end of
  * its map, and enlarges the map when the top-level transaction ends. A
- * nested write that fails so is tried once more after committing what the
- * turn has so far (group_split, from dispatch.c). The commit itself may
+ * write that fails so is tried once more after committing what the turn
+ * has so far (group_split, from dispatch.c). The commit itself may
  * also need pages and fail so; then the turn's requests that touch nothing
  * but the store (DISPATCH_REDO: node requests and TRANSACTION_END) run
  * again, in their order, on the grown map, each replacing its reply in
@@ -81,8 +77,7 @@ static int	group_grow(void **, size_t *, size_t, size_t);
 static void	group_end_snapshot(struct xsdbd *);
 static void	group_fail(struct xsdbd *, int);
 static int	group_wtxn(struct xsdbd *);
-static void	group_direct(struct xsdbd *, bool, struct store_txn **);
-static int	group_direct_end(struct xsdbd *, int);
+static int	group_begin(struct xsdbd *, bool, struct store_txn **);
 static void	group_rerun(struct xsdbd *);
 static int	group_redo(struct xsdbd *);
 static void	group_fire(struct xsdbd *, size_t, size_t);
@@ -162,16 +157,28 @@ group_wtxn(struct xsdbd *xd)
 }
 
 /*
- * Let the running request write in the turn's transaction itself;
- * can_redo if it can run again.
+ * Let the running request write in the turn's transaction, started if
+ * needed; can_redo if it can run again. One that cannot never shares it
+ * with another's writes (see the top of the file). Its changes are
+ * recorded.
  */
-static void
-group_direct(struct xsdbd *xd, bool can_redo, struct store_txn **t)
+static int
+group_begin(struct xsdbd *xd, bool can_redo, struct store_txn **t)
 {
 	struct group	*g = &xd->group;
+	int		 rc;
 
+	if (g->nested != NULL)
+		fatalx("group write already open");
+	if (g->redoing)
+		can_redo = true;
+	else if (g->wtxn != NULL && (g->fragile || (!can_redo && g->dirty)))
+		group_split(xd);
+	if ((rc = group_wtxn(xd)) != 0)
+		return rc;
+	if (!can_redo)
+		g->fragile = true;
 	g->nested = g->wtxn;
-	g->direct = true;
 	g->can_redo = can_redo;
 	g->was_dirty = g->dirty;
 	g->gen_before = store_generation(g->wtxn);
@@ -179,84 +186,42 @@ group_direct(struct xsdbd *xd, bool can_redo, struct store_txn **t)
 	g->nested_paths = g->paths.len;
 	store_txn_observe(g->wtxn, group_note_change, xd);
 	*t = g->wtxn;
+	return 0;
 }
 
 /*
- * Begin the write transaction of one request, starting the turn's if
- * needed: the turn's itself if the request can run again and the turn's
- * is not fragile, or while it holds no change yet; else a nested one.
- * Its changes are recorded. Unless the request can run again, the turn's
- * transaction becomes fragile.
+ * Begin the writes of a request (a domain operation, a WATCH's record, a
+ * TRANSACTION_END, whose request can run again: g->redo_req).
  */
 int
 group_write_begin(struct xsdbd *xd, struct store_txn **t)
 {
-	struct group	*g = &xd->group;
-	int		 rc;
-
-	if (g->nested != NULL)
-		fatalx("nested group write already open");
-	if ((rc = group_wtxn(xd)) != 0)
-		return rc;
-	if (g->redo_req && !g->fragile && !g->redoing) {
-		group_direct(xd, true, t);
-		return 0;
-	}
-	/* Its changes may not be made again by running a request. */
-	if (!g->redoing)
-		g->fragile = true;
-	if (!g->dirty) {
-		group_direct(xd, false, t);
-		return 0;
-	}
-	rc = store_txn_begin(xd->store, g->wtxn, STORE_TXN_WRITE, &g->nested);
-	if (rc != 0)
-		return rc;
-	g->nested_chg = g->nchg;
-	g->nested_paths = g->paths.len;
-	store_txn_observe(g->nested, group_note_change, xd);
-	*t = g->nested;
-	return 0;
+	return group_begin(xd, xd->group.redo_req, t);
 }
 
-/*
- * Begin the write of a DISPATCH_ATOMIC request: in the turn's write
- * transaction itself, started if needed, unless that one is fragile or
- * requests are running again (then as group_write_begin). Ended by
- * group_write_end.
- */
+/* Begin the writes of a DISPATCH_ATOMIC request. */
 int
 group_atomic_begin(struct xsdbd *xd, struct store_txn **t)
 {
-	struct group	*g = &xd->group;
-	int		 rc;
-
-	if (g->fragile || g->redoing)
-		return group_write_begin(xd, t);
-	if (g->nested != NULL)
-		fatalx("nested group write already open");
-	if ((rc = group_wtxn(xd)) != 0)
-		return rc;
-	group_direct(xd, true, t);
-	return 0;
+	return group_begin(xd, true, t);
 }
 
 /*
- * End the write of a request that ran in the turn's transaction itself.
- * If it failed, unless it can run again and changed nothing (the
- * transaction's error is not set, the generation did not move), the
- * turn's transaction is lost: abort it, and if it held changes of
- * earlier requests run those again. After that, requests take nested
- * transactions until the next commit, so that failing requests cannot
- * make the turn run again and again.
+ * End the writes of the running request: keep them if err is 0. If it
+ * failed, unless it can run again and changed nothing (the transaction's
+ * error is not set, the generation did not move), the turn's transaction
+ * is lost: abort it, and if it held changes of earlier requests run those
+ * again and commit them, so that failing requests cannot make the turn
+ * run again and again. Returns err.
  */
-static int
-group_direct_end(struct xsdbd *xd, int err)
+int
+group_write_end(struct xsdbd *xd, int err)
 {
 	struct group	*g = &xd->group;
 
+	if (g->nested == NULL)
+		return err;
 	g->nested = NULL;
-	g->direct = false;
 	store_txn_observe(g->wtxn, NULL, NULL);
 	if (err == 0) {
 		g->dirty = true;
@@ -270,39 +235,17 @@ group_direct_end(struct xsdbd *xd, int err)
 
 	store_txn_abort(g->wtxn);
 	g->wtxn = NULL;
+	if (g->redoing) {
+		/* group_rerun starts again, without this request. */
+		g->rerun_again = true;
+		return err;
+	}
 	if (!g->was_dirty)
 		return err;	/* nothing else was lost */
 	log_info("a write failed half-way (%s): running %zu requests "
 	    "again", strerror(err), g->nmsg - g->split);
 	group_rerun(xd);
-	if (g->wtxn != NULL)
-		g->fragile = true;
-	return err;
-}
-
-/*
- * End the request's write transaction: keep it if err is 0, else drop
- * it and its changes. Returns err, or the error of the commit.
- */
-int
-group_write_end(struct xsdbd *xd, int err)
-{
-	struct group	*g = &xd->group;
-
-	if (g->nested == NULL)
-		return err;
-	if (g->direct)
-		return group_direct_end(xd, err);
-	if (err == 0)
-		err = store_txn_commit(g->nested);
-	else
-		store_txn_abort(g->nested);
-	g->nested = NULL;
-	if (err != 0) {
-		g->nchg = g->nested_chg;
-		g->paths.len = g->nested_paths;
-	} else
-		g->dirty = true;
+	group_split(xd);
 	return err;
 }
 
@@ -460,18 +403,27 @@ group_rerun(struct xsdbd *xd)
 	size_t			 i;
 	bool			 collecting = g->collecting;
 
-	for (i = g->split_chg; i < g->nchg; i++)
-		g->chgv[i].dropped = true;
 	/* Their replies replace the queued ones: they must not go out. */
 	g->collecting = true;
 	g->redoing = true;
+again:
+	for (i = g->split_chg; i < g->nchg; i++)
+		g->chgv[i].dropped = true;
 	for (i = g->split; i < g->nmsg; i++) {
 		m = &g->msgv[i];
 		if (!m->in_group || !m->redo)
 			continue;
 		g->redo_msg = i;
 		g->redone++;
+		g->rerun_again = false;
 		dispatch_redo(xd, m, g->reqs.data + m->req_off);
+		if (g->rerun_again) {
+			/* Its error stands; the others lost their writes. */
+			log_info("a request run again failed half-way: "
+			    "running the others again");
+			m->redo = false;
+			goto again;
+		}
 	}
 	g->redoing = false;
 	g->collecting = collecting;
@@ -602,8 +554,6 @@ group_free(struct xsdbd *xd)
 {
 	struct group	*g = &xd->group;
 
-	if (g->nested != NULL && !g->direct)
-		store_txn_abort(g->nested);
 	if (g->wtxn != NULL)
 		store_txn_abort(g->wtxn);
 	group_end_snapshot(xd);

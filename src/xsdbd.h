@@ -210,8 +210,8 @@ struct txn {
 #define DISPATCH_PRIV	0x1	/* privileged connections only (EACCES) */
 #define DISPATCH_NOTID	0x2	/* tx id is not looked up: runs outside */
 #define DISPATCH_WRITES	0x4	/* changes nodes: outside a transaction it
-				   runs in a nested write transaction of
-				   the group, inside one on its XS txn */
+				   writes in the group's transaction,
+				   inside one on its XS txn */
 #define DISPATCH_GLOBAL	0x8	/* the tx id is checked but the request
 				   runs on the group (domain operations) */
 #define DISPATCH_REDO	0x10	/* touches nothing but the store: can run
@@ -219,8 +219,8 @@ struct txn {
 #define DISPATCH_ATOMIC	0x20	/* a WRITES request that changes nothing
 				   until every check has passed, after
 				   which only the store fails (sticky):
-				   it runs in the group's transaction
-				   itself, with no nested one (group.c) */
+				   it shares the group's transaction with
+				   the others (group.c) */
 
 /*
  * One entry of the dispatch table, indexed by message type. A handler
@@ -302,19 +302,19 @@ struct group {
 	size_t			 redo_msg; /* the message being redone */
 	struct store_txn	*wtxn;	/* top-level write txn, or NULL */
 	struct store_txn	*rtxn;	/* read snapshot while wtxn is NULL */
-	struct store_txn	*nested; /* the running request's, or NULL */
-	bool			 direct; /* nested is wtxn itself */
-	bool			 can_redo; /* ... for a request that can run
-					      again */
+	struct store_txn	*nested; /* wtxn while a request writes in it */
+	bool			 can_redo; /* ... which can run again */
 	bool			 was_dirty; /* ... and wtxn was dirty before */
 	uint64_t		 gen_before; /* ... at its generation */
+	size_t			 nested_chg; /* ... changes before it began */
+	size_t			 nested_paths;
 	bool			 redo_req; /* the running request can run
 					      again (DISPATCH_REDO) */
 	bool			 dirty;	/* wtxn holds a request's changes */
 	bool			 fragile; /* wtxn holds writes that cannot
 					     run again (group.c) */
-	size_t			 nested_chg; /* changes before it began */
-	size_t			 nested_paths;
+	bool			 rerun_again; /* a request run again failed
+						 after a change */
 	size_t			 split;	/* first message after the last
 					   commit of this turn */
 	size_t			 split_chg;
@@ -484,10 +484,10 @@ int		 request_get(struct request *, const char *path,
  * group.c
  *
  * The group commit: group_read_txn gives the turn's view of the store
- * outside transactions; group_write_begin a nested write transaction of
- * the turn's write transaction whose changes are recorded, ended by
- * group_write_end; group_split commits what the turn has so far (to let
- * the store grow its map, or to keep a request alone), running the
+ * outside transactions; group_write_begin and group_atomic_begin let a
+ * request write in the turn's write transaction, recording its changes,
+ * until group_write_end; group_split commits what the turn has so far
+ * (to let the store grow its map, or to keep a request alone), running the
  * turn's DISPATCH_REDO requests again if the map was full at commit;
  * group_commit ends the turn: commit, then release the queued messages,
  * each after the changes of its request go to watch_changed.
