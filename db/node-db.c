@@ -139,10 +139,12 @@ store_ndb_find(struct store_txn *t, MDB_txn *mt, const char *path,
 		return (store_ndb_long_find(t, mt, path, plen, nr, false,
 		    NULL));
 	for (i = 0; mt == t->mt && i < STORE_MEMO; i++) {
+		/* Paths that differ mostly differ in their last byte. */
 		if (t->memo[i].klen == plen &&
+		    t->memo[i].key[plen - 1] == (unsigned char)path[plen - 1] &&
 		    t->memo[i].changes == t->changes &&
 		    t->memo[i].epoch == s->epoch &&
-		    memcmp(t->memo[i].key, path, plen) == 0) {
+		    memcmp(t->memo[i].key, path, plen - 1) == 0) {
 			m = &t->memo[i];
 			break;
 		}
