@@ -269,6 +269,11 @@ store_xs_new(struct store_txn *t)
 {
 	struct store_xs	*xs;
 
+	if (t->s->nxs_cache > 0) {
+		/* Emptied by store_xs_free, its table and log kept. */
+		t->xs = t->s->xs_cache[--t->s->nxs_cache];
+		return (0);
+	}
 	if ((xs = calloc(1, sizeof *xs)) == NULL)
 		return (ENOMEM);
 	xs->tabsize = 64;
@@ -302,11 +307,39 @@ store_xs_free(struct store_txn *t)
 		free(xs->ops[i].value);
 		free(xs->ops[i].perms);
 	}
-	free(xs->ops);
 	free(xs->usage);
+	t->xs = NULL;
+	/* Keep a few emptied write sets of the first size for the next. */
+	if (t->s->nxs_cache < STORE_TXN_CACHE && xs->tabsize == 64 &&
+	    xs->opcap <= 64) {
+		memset(xs->tab, 0, xs->tabsize * sizeof *xs->tab);
+		xs->count = 0;
+		xs->head = NULL;
+		xs->tailp = &xs->head;
+		xs->nops = 0;
+		xs->usage = NULL;
+		xs->nusage = 0;
+		xs->nodes = xs->bytes = 0;
+		t->s->xs_cache[t->s->nxs_cache++] = xs;
+		return;
+	}
+	free(xs->ops);
 	free(xs->tab);
 	free(xs);
-	t->xs = NULL;
+}
+
+/* Free the write sets kept for reuse (store_close). */
+void
+store_xs_cache_free(struct store *s)
+{
+	struct store_xs	*xs;
+
+	while (s->nxs_cache > 0) {
+		xs = s->xs_cache[--s->nxs_cache];
+		free(xs->ops);
+		free(xs->tab);
+		free(xs);
+	}
 }
 
 /* True if the transaction changed nothing. */

@@ -156,6 +156,9 @@ struct store {
 	unsigned int		 rd_cache_max;	/* reader slots kept idle */
 
 	struct store_dir	 dirs[STORE_DIR_CACHE]; /* by id */
+	struct store_xs		*xs_cache[STORE_TXN_CACHE]; /* XS write
+							   sets to reuse */
+	unsigned int		 nxs_cache;
 };
 
 /* A node decoded from a record or held in an XS write set. */
@@ -318,6 +321,7 @@ int		 store_node_set_perms(struct store_txn *, const char *,
 /* node-xs.c */
 int		 store_xs_new(struct store_txn *);
 void		 store_xs_free(struct store_txn *);
+void		 store_xs_cache_free(struct store *);
 bool		 store_xs_empty(const struct store_txn *);
 int		 store_xs_find(struct store_txn *, const char *, size_t, int,
 		     struct store_nrec *);

@@ -579,6 +579,7 @@ store_close(struct store *s)
 		free(t);
 	}
 	store_ndb_dirs_free(s);
+	store_xs_cache_free(s);
 	mdb_env_close(s->env);
 	free(s->datafile);
 	free(s->dir);
