@@ -387,14 +387,23 @@ int
 request_path(struct request *req, const char *path, int flags, char **out)
 {
 	char		*p;
+	size_t		 len, size;
 	unsigned int	 max;
 
 	if (path == NULL)
 		return EINVAL;
-	if ((p = request_alloc(req, XS_ABS_PATH_MAX + 1)) == NULL)
+	/*
+	 * Room for the result only, not for the longest path: a relative
+	 * path grows by its home, "/local/domain/<domid>/". A path too long
+	 * for the protocol fails in xs_path_canonical all the same.
+	 */
+	len = strnlen(path, XS_ABS_PATH_MAX + 1);
+	size = len + 1;
+	if (path[0] != '/' && path[0] != '@')
+		size += sizeof("/local/domain/4294967295/");
+	if ((p = request_alloc(req, size)) == NULL)
 		return ENOMEM;
-	if (xs_path_canonical(path, req->conn->domid, flags, p,
-	    XS_ABS_PATH_MAX + 1) != 0)
+	if (xs_path_canonical(path, req->conn->domid, flags, p, size) != 0)
 		return EINVAL;
 	max = quota_conn(req->conn)->path_max;
 	if (max == 0 || max > XS_REL_PATH_MAX)
