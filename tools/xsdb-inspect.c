@@ -180,6 +180,9 @@ static int	 inspect_ls_node(struct inspect *, void *, const char *,
 static int	 inspect_ls(struct inspect *);
 static int	 inspect_node(struct inspect *);
 static int	 inspect_domain_one(void *, uint64_t, const void *, size_t);
+static int	 inspect_table(struct inspect *, enum store_table,
+		    const char *, const char *, store_record_fn *,
+		    const char *);
 static int	 inspect_domains(struct inspect *);
 static int	 inspect_watch_one(void *, uint64_t, const void *, size_t);
 static int	 inspect_watches(struct inspect *);
@@ -816,26 +819,40 @@ inspect_domain_one(void *arg, uint64_t key, const void *val, size_t len)
 	return (0);
 }
 
-/* domains: the domain table. */
+/*
+ * List a table of the daemon's records: a JSON object holding one array
+ * named key, or a heading line and one line per record.
+ */
 static int
-inspect_domains(struct inspect *in)
+inspect_table(struct inspect *in, enum store_table tbl, const char *key,
+    const char *heading, store_record_fn *one, const char *what)
 {
 	int	error;
 
 	if (in->json) {
-		fputs("{\"domains\":[", in->out);
+		fprintf(in->out, "{\"%s\":[", key);
 		in->first = true;
 	} else
-		fprintf(in->out, "%-6s %-26s %-6s %-6s %-6s %-9s %-10s %s\n",
-		    "DOMID", "STATE", "TARGET", "PORT", "LOCAL", "FEATURES",
-		    "GEN", "MFN");
-	error = store_table_foreach(in->t, STORE_TABLE_DOMAINS,
-	    inspect_domain_one, in);
+		fputs(heading, in->out);
+	error = store_table_foreach(in->t, tbl, one, in);
 	if (in->json)
 		fputs("\n]}\n", in->out);
 	if (error != 0 && error != INSPECT_STOPPED)
-		warnx("cannot read the domain table: %s", strerror(error));
+		warnx("cannot read %s: %s", what, strerror(error));
 	return (error);
+}
+
+/* domains: the domain table. */
+static int
+inspect_domains(struct inspect *in)
+{
+	char	heading[128];
+
+	snprintf(heading, sizeof heading,
+	    "%-6s %-26s %-6s %-6s %-6s %-9s %-10s %s\n", "DOMID", "STATE",
+	    "TARGET", "PORT", "LOCAL", "FEATURES", "GEN", "MFN");
+	return (inspect_table(in, STORE_TABLE_DOMAINS, "domains", heading,
+	    inspect_domain_one, "the domain table"));
 }
 
 /* store_table_foreach: show one persisted watch. */
@@ -893,21 +910,12 @@ inspect_watch_one(void *arg, uint64_t key, const void *val, size_t len)
 static int
 inspect_watches(struct inspect *in)
 {
-	int	error;
+	char	heading[64];
 
-	if (in->json) {
-		fputs("{\"watches\":[", in->out);
-		in->first = true;
-	} else
-		fprintf(in->out, "%-6s %-7s %-6s %s\n", "DOMID", "NUMBER",
-		    "DEPTH", "PATH TOKEN");
-	error = store_table_foreach(in->t, STORE_TABLE_WATCHES,
-	    inspect_watch_one, in);
-	if (in->json)
-		fputs("\n]}\n", in->out);
-	if (error != 0 && error != INSPECT_STOPPED)
-		warnx("cannot read the watches: %s", strerror(error));
-	return (error);
+	snprintf(heading, sizeof heading, "%-6s %-7s %-6s %s\n", "DOMID",
+	    "NUMBER", "DEPTH", "PATH TOKEN");
+	return (inspect_table(in, STORE_TABLE_WATCHES, "watches", heading,
+	    inspect_watch_one, "the watches"));
 }
 
 /* True if a is smaller than b in the order top sorts by. */
