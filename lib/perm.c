@@ -135,7 +135,7 @@ xs_perm_format(const struct xs_perm *p, char *out, size_t outsz)
 {
 	int	letter, n;
 
-	if ((letter = xs_perm_letter(p->access)) == 0)
+	if ((letter = xs_perm_letter(p->access & ~XS_PERM_IGNORE)) == 0)
 		return (0);
 	n = snprintf(out, outsz, "%c%u", letter, (unsigned int)p->domid);
 	if (n < 0 || (size_t)n >= outsz) {
@@ -174,7 +174,8 @@ xs_perm_access(const struct xs_perm *p, unsigned int n, unsigned int domid)
 	if (xs_perm_matches(p[0].domid, domid))
 		return (XS_PERM_BOTH);
 	for (i = 1; i < n; i++) {
-		if (xs_perm_matches(p[i].domid, domid))
+		if ((p[i].access & XS_PERM_IGNORE) == 0 &&
+		    xs_perm_matches(p[i].domid, domid))
 			return (p[i].access & XS_PERM_BOTH);
 	}
 	return (p[0].access & XS_PERM_BOTH);

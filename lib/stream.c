@@ -1049,6 +1049,20 @@ xs_stream_write_txn(struct xs_stream_writer *w, const struct xs_stream_txn *t)
 	return (xs_stream_emit(w, XS_STREAM_TXN, iov, 1));
 }
 
+/* A node record's permissions, stale entries marked as a store keeps them. */
+void
+xs_stream_node_perms(const struct xs_stream_node *n, struct xs_perm *out)
+{
+	unsigned int	i;
+
+	for (i = 0; i < n->nperms; i++) {
+		out[i] = n->perms[i];
+		if (i > 0 && n->perm_flags != NULL &&
+		    (n->perm_flags[i] & XS_STREAM_PERM_STALE))
+			out[i].access |= XS_PERM_IGNORE;
+	}
+}
+
 /* NODE_DATA. */
 int
 xs_stream_write_node(struct xs_stream_writer *w,
@@ -1058,7 +1072,7 @@ xs_stream_write_node(struct xs_stream_writer *w,
 	unsigned char	p[XS_PERMS_MAX * XS_STREAM_PERM_LEN];
 	struct iovec	iov[4];
 	size_t		plen;
-	unsigned int	i;
+	unsigned int	i, access;
 	uint8_t		flags;
 
 	if (xs_stream_node_path_check(n->path) != 0)
@@ -1073,12 +1087,15 @@ xs_stream_write_node(struct xs_stream_writer *w,
 		return (EINVAL);
 	for (i = 0; i < n->nperms; i++) {
 		flags = n->perm_flags != NULL ? n->perm_flags[i] : 0;
-		if (n->perms[i].access > XS_PERM_BOTH ||
+		access = n->perms[i].access & ~XS_PERM_IGNORE;
+		if (n->perms[i].access & XS_PERM_IGNORE)
+			flags |= XS_STREAM_PERM_STALE;
+		if (access > XS_PERM_BOTH ||
 		    (flags & ~XS_STREAM_PERM_STALE) != 0 ||
 		    (n->perms[i].domid > XS_DOMID_MAX &&
 		    n->perms[i].domid != XS_DOMID_ANY))
 			return (EINVAL);
-		p[4 * i] = (unsigned char)"nrwb"[n->perms[i].access];
+		p[4 * i] = (unsigned char)"nrwb"[access];
 		p[4 * i + 1] = flags;
 		xs_stream_put16(p + 4 * i + 2, (uint16_t)n->perms[i].domid);
 	}

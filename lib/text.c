@@ -98,7 +98,8 @@ xs_text_write_node(xs_stream_out_fn *out, void *arg,
 	char			 chunk[XS_TEXT_CHUNK + 16];
 	const unsigned char	*v = n->value;
 	size_t			 used, plen;
-	unsigned int		 i;
+	unsigned int		 i, access;
+	bool			 stale;
 	int			 len, rc;
 
 	if (n->conn_id != 0 || n->nperms == 0 || n->nperms > XS_PERMS_MAX ||
@@ -121,14 +122,17 @@ xs_text_write_node(xs_stream_out_fn *out, void *arg,
 	memcpy(chunk + used, "\" (", 3);
 	used += 3;
 	for (i = 0; i < n->nperms; i++) {
-		if (n->perms[i].access > XS_PERM_BOTH ||
+		access = n->perms[i].access & ~XS_PERM_IGNORE;
+		if (access > XS_PERM_BOTH ||
 		    (n->perms[i].domid > XS_DOMID_MAX &&
 		    n->perms[i].domid != XS_DOMID_ANY))
 			return (EINVAL);
+		stale = (n->perms[i].access & XS_PERM_IGNORE) ||
+		    (n->perm_flags != NULL &&
+		    (n->perm_flags[i] & XS_STREAM_PERM_STALE));
 		len = snprintf(chunk + used, sizeof chunk - used, "%s%c%u%s",
-		    i > 0 ? "," : "", "nrwb"[n->perms[i].access],
-		    (unsigned int)n->perms[i].domid, n->perm_flags != NULL &&
-		    (n->perm_flags[i] & XS_STREAM_PERM_STALE) ? "!" : "");
+		    i > 0 ? "," : "", "nrwb"[access],
+		    (unsigned int)n->perms[i].domid, stale ? "!" : "");
 		if (len < 0)
 			return (EINVAL);
 		used += (size_t)len;

@@ -255,6 +255,14 @@ unsigned int	 xs_path_depth(const char *path);
 #define XS_PERM_WRITE		0x2
 #define XS_PERM_BOTH		(XS_PERM_READ | XS_PERM_WRITE)
 
+/*
+ * Not on the wire: a stored entry naming a domain that went away after
+ * the entry was set. It stays in the list (GET_PERMS shows it, as Xen's
+ * daemon does) but grants nothing, so that a new domain given the same
+ * domid does not inherit it (XSA-322). Streams carry it as "stale".
+ */
+#define XS_PERM_IGNORE		0x10
+
 /* Largest number of entries one permission list may carry on the wire. */
 #define XS_PERMS_MAX		((XS_PAYLOAD_MAX - 2) / 3)
 
@@ -304,8 +312,9 @@ size_t		 xs_perm_format_list(const struct xs_perm *p,
  * Xen's rules: the owner has XS_PERM_BOTH, a listed domid the access of
  * its first entry, everyone else the first entry's access. An entry for
  * XS_DOMID_ANY matches every domain (as owner too), as in Xen's "all
- * domains" permission. An empty list gives XS_PERM_NONE. Privilege (dom0,
- * targets) is the caller's business.
+ * domains" permission. An empty list gives XS_PERM_NONE; an entry marked
+ * XS_PERM_IGNORE is skipped. Privilege (dom0, targets) is the caller's
+ * business.
  */
 unsigned int	 xs_perm_access(const struct xs_perm *p, unsigned int n,
 		     unsigned int domid);
@@ -745,6 +754,14 @@ int		 xs_stream_write_node(struct xs_stream_writer *w,
 int		 xs_stream_write_quota(struct xs_stream_writer *w,
 		     uint32_t type, const struct xs_stream_quota *q);
 int		 xs_stream_write_end(struct xs_stream_writer *w);
+
+/*
+ * The n->nperms entries of a node record into out, each stale one
+ * marked XS_PERM_IGNORE, as a store keeps them. (The writers take such
+ * a mark as the stale flag.)
+ */
+void		 xs_stream_node_perms(const struct xs_stream_node *n,
+		     struct xs_perm *out);
 
 /* Write any record as read by xs_stream_next (END included). */
 int		 xs_stream_write_record(struct xs_stream_writer *w,

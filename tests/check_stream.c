@@ -868,6 +868,50 @@ START_TEST(test_text_roundtrip)
 }
 END_TEST
 
+/*
+ * A list as a store keeps it, an entry marked XS_PERM_IGNORE, is written
+ * with that entry stale (binary and text) and read back marked again.
+ */
+START_TEST(test_ignored_is_stale)
+{
+	static const struct xs_perm	 p[] = {
+		{ 1, XS_PERM_NONE }, { 5, XS_PERM_READ | XS_PERM_IGNORE },
+		{ 6, XS_PERM_WRITE }
+	};
+	struct xs_stream_node		 n;
+	struct xs_stream_writer		 w;
+	struct xs_stream_reader		*r;
+	struct xs_stream_record		 rec;
+	struct xs_perm			 back[3];
+	struct mem			 m = { 0 };
+
+	memset(&n, 0, sizeof n);
+	n.path = "/x";
+	n.perms = p;
+	n.nperms = 3;
+	ck_assert_int_eq(xs_text_write_node(mem_out, &m, &n), 0);
+	ck_assert_int_eq(mem_out(&m, "", 1), 0);
+	ck_assert_str_eq((char *)m.p, "/x = \"\" (n1,r5!,w6)\n");
+	mem_free(&m);
+
+	ck_assert_int_eq(xs_stream_writer_init(&w, 2, mem_out, &m), 0);
+	ck_assert_int_eq(xs_stream_write_node(&w, &n), 0);
+	ck_assert_int_eq(xs_stream_write_end(&w), 0);
+	r = xs_stream_reader_new(m.p, m.len);
+	ck_assert_ptr_nonnull(r);
+	while (xs_stream_next(r, &rec) == 0 && rec.type != XS_STREAM_NODE)
+		continue;
+	ck_assert_uint_eq(rec.type, XS_STREAM_NODE);
+	ck_assert_uint_eq(rec.u.node.perms[1].access, XS_PERM_READ);
+	ck_assert_uint_eq(rec.u.node.perm_flags[1], XS_STREAM_PERM_STALE);
+	ck_assert_uint_eq(rec.u.node.perm_flags[2], 0);
+	xs_stream_node_perms(&rec.u.node, back);
+	ck_assert_mem_eq(back, p, sizeof p);
+	xs_stream_reader_free(r);
+	mem_free(&m);
+}
+END_TEST
+
 /* Limits that are still fine: the largest value, path, permission list. */
 START_TEST(test_limits_ok)
 {
@@ -1422,6 +1466,7 @@ stream_suite(void)
 	tcase_add_test(tc, test_other_endianness);
 	tcase_add_test(tc, test_version1);
 	tcase_add_test(tc, test_text_roundtrip);
+	tcase_add_test(tc, test_ignored_is_stale);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("limits");
