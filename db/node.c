@@ -67,6 +67,10 @@ static int	 store_node_create(struct store_txn *, const char *, size_t,
 		     struct store_nrec *, size_t, struct store_nrec *);
 static int	 store_node_update(struct store_txn *, const char *, size_t,
 		     struct store_nrec *, uint32_t, uint64_t);
+static bool	 store_perm_stale(const struct store *, const struct xs_perm *,
+		     unsigned int, uint64_t);
+static int	 store_perms_settle(struct store_txn *, struct store_nrec *,
+		     uint64_t);
 static int	 store_rm_push(struct store_rm *, const char *, size_t);
 static int	 store_rm_child_db(void *, uint64_t, const char *, size_t);
 static int	 store_rm_child_xs(void *, const char *, size_t);
@@ -147,6 +151,57 @@ store_node_usage(struct store_txn *t, uint32_t domid, int64_t dnodes,
 	if (t->xs != NULL)
 		return (store_xs_usage_add(t, domid, dnodes, dbytes));
 	return (store_ndb_usage_add(t, domid, dnodes, dbytes));
+}
+
+/*
+ * Does entry i of a list of generation gen name a domain gone since? The
+ * heir is always there, and an entry already ignored stays so.
+ */
+static bool
+store_perm_stale(const struct store *st, const struct xs_perm *p,
+    unsigned int i, uint64_t gen)
+{
+	if (p->domid == st->perm_heir || (p->access & XS_PERM_IGNORE))
+		return (false);
+	return (!st->perm_live(st->perm_arg, p->domid, gen));
+}
+
+/*
+ * Settle n's permission list, of generation gen, before it is written or
+ * copied (store_set_perm_live): what Xen's daemon does to a list as it
+ * reads a node, kept so that a later write of the node cannot make an
+ * entry valid again. The list is copied into n->pbuf if it changes.
+ */
+static int
+store_perms_settle(struct store_txn *t, struct store_nrec *n, uint64_t gen)
+{
+	const struct store	*st = t->s;
+	unsigned int		 i;
+	int			 error;
+
+	if (st->perm_live == NULL)
+		return (0);
+	for (i = 0; i < n->nperms; i++) {
+		if (store_perm_stale(st, &n->perms[i], i, gen))
+			break;
+	}
+	if (i == n->nperms)
+		return (0);
+	if (n->perms != n->pbuf) {
+		if ((error = store_nrec_perms_reserve(n, n->nperms)) != 0)
+			return (error);
+		memcpy(n->pbuf, n->perms, n->nperms * sizeof *n->pbuf);
+		n->perms = n->pbuf;
+	}
+	for (; i < n->nperms; i++) {
+		if (!store_perm_stale(st, &n->perms[i], i, gen))
+			continue;
+		if (i == 0)
+			n->perms[0].domid = st->perm_heir;
+		else
+			n->perms[i].access |= XS_PERM_IGNORE;
+	}
+	return (0);
 }
 
 /*
@@ -235,6 +290,8 @@ store_node_write(struct store_txn *t, const char *path, const void *value,
 		old = n->perms[0].domid;
 		bytes = store_usage_bytes(n->vlen, n->nperms,
 		    plen - store_name_off(path, plen));
+		if ((error = store_perms_settle(t, n, n->gen)) != 0)
+			return (store_txn_fail(t, error));
 		n->value = value;
 		n->vlen = vlen;
 		n->gen = ++t->counter;
@@ -272,6 +329,8 @@ store_node_write(struct store_txn *t, const char *path, const void *value,
 		memcpy(c->pbuf, p->perms, p->nperms * sizeof *c->pbuf);
 		c->perms = c->pbuf;
 		c->nperms = p->nperms;
+		if ((error = store_perms_settle(t, c, p->gen)) != 0)
+			return (store_txn_fail(t, error));
 		if (owner != STORE_OWNER_INHERIT)
 			c->perms[0].domid = owner;
 		c->id = c->gen = c->cgen = ++t->counter;
@@ -339,7 +398,7 @@ store_node_set_perms(struct store_txn *t, const char *path,
 	if (perms == NULL || nperms == 0)
 		return (EINVAL);
 	for (i = 0; i < nperms; i++) {
-		if (perms[i].access > XS_PERM_BOTH)
+		if (!store_perm_access_ok(i, perms[i].access))
 			return (EINVAL);
 	}
 	if ((error = store_txn_usable(t, true)) != 0)

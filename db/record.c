@@ -196,7 +196,7 @@ store_rec_decode(const MDB_val *val, struct store_nrec *nr,
 		memcpy(&domid, p + REC_HEADER + i * STORE_PERM_BYTES, 4);
 		nr->pbuf[i].domid = domid;
 		nr->pbuf[i].access = p[REC_HEADER + i * STORE_PERM_BYTES + 4];
-		if (nr->pbuf[i].access > XS_PERM_BOTH)
+		if (!store_perm_access_ok(i, nr->pbuf[i].access))
 			return (EBADMSG);
 	}
 	nr->perms = nr->pbuf;

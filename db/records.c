@@ -18,7 +18,7 @@
  *	28	4	target (SET_TARGET), STORE_DOMAIN_NO_TARGET if none
  *	32	4	flags (STORE_DOMAIN_*)
  *	36	4	zero
- *	40	8	store generation at INTRODUCE
+ *	40	8	store generation from which it is known
  *	48	4	n, the number of quota values that follow
  *	52	4 * n	quota values in enum store_quota order
  *

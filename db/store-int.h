@@ -131,6 +131,10 @@ struct store {
 	unsigned int		 max_readers;
 	bool			 read_only;
 	bool			 writemap;	/* MDB_WRITEMAP: no nesting */
+
+	store_perm_live_fn	*perm_live;	/* store_set_perm_live */
+	void			*perm_arg;
+	uint32_t		 perm_heir;
 	size_t			 page_size;
 	size_t			 max_key;
 
@@ -282,6 +286,14 @@ int		 store_rec_decode(const MDB_val *, struct store_nrec *,
 int		 store_rec_encode(struct store_buf *, const struct store_nrec *,
 		     const char *, size_t, bool, MDB_val *);
 int		 store_nrec_perms_reserve(struct store_nrec *, uint32_t);
+
+/* May entry i of a stored list have this access? */
+static inline bool
+store_perm_access_ok(unsigned int i, unsigned int access)
+{
+	return ((access & ~(unsigned int)(XS_PERM_BOTH |
+	    (i > 0 ? XS_PERM_IGNORE : 0))) == 0);
+}
 void		 store_nrec_free(struct store_nrec *);
 uint64_t	 store_usage_bytes(uint32_t, uint32_t, size_t);
 

@@ -593,6 +593,16 @@ store_dir(const struct store *s)
 	return (s->dir);
 }
 
+/* Settle permission lists at every write (node.c's store_perms_settle). */
+void
+store_set_perm_live(struct store *s, store_perm_live_fn *fn, void *arg,
+    uint32_t heir)
+{
+	s->perm_live = fn;
+	s->perm_arg = arg;
+	s->perm_heir = heir;
+}
+
 /*
  * Begin an LMDB transaction. A full reader table is cleared of dead
  * processes' slots and tried once more; a map another process grew is

@@ -125,6 +125,25 @@ void		 store_close(struct store *s);
 const char	*store_dir(const struct store *s);
 
 /*
+ * Whether a permission entry naming domid, on a node whose value and
+ * permissions are of generation gen, still names the domain it was given
+ * to: false once that domain went away, even if a new domain has its
+ * domid since (XSA-322, XSA-417). The daemon decides; see
+ * store_set_perm_live.
+ */
+typedef bool	 store_perm_live_fn(void *arg, uint32_t domid, uint64_t gen);
+
+/*
+ * Make every write settle the permissions it keeps or copies: the node
+ * written keeps its list, and a node created copies its parent's, with
+ * each entry of a domain no longer live (fn) marked XS_PERM_IGNORE, and
+ * an owner no longer live replaced by heir, which is always live. Without
+ * it (tools, tests) lists are kept as they are.
+ */
+void		 store_set_perm_live(struct store *s, store_perm_live_fn *fn,
+		     void *arg, uint32_t heir);
+
+/*
  * Begin a transaction of kind flags (one STORE_TXN_*). A parent makes a
  * nested write transaction inside a write transaction: its changes join
  * the parent on commit and vanish on abort, so one request of a group can
@@ -230,8 +249,9 @@ int		 store_rm(struct store_txn *t, const char *path,
 		     unsigned int *removed);
 
 /*
- * Replace a node's permission list (n >= 1; perms[0] is the owner).
- * Returns 0, ENOENT, EINVAL (n == 0), ENOSPC, EIO.
+ * Replace a node's permission list (n >= 1; perms[0] is the owner; an
+ * access is XS_PERM_BOTH or less, with XS_PERM_IGNORE on entries past
+ * the owner). Returns 0, ENOENT, EINVAL, ENOSPC, EIO.
  */
 int		 store_set_perms(struct store_txn *t, const char *path,
 		     const struct xs_perm *perms, unsigned int n);
@@ -337,7 +357,7 @@ struct store_domain_record {
 	uint32_t	 features;	/* XS_FEATURE_* it is offered */
 	uint32_t	 target;	/* or STORE_DOMAIN_NO_TARGET */
 	uint32_t	 flags;		/* STORE_DOMAIN_* */
-	uint64_t	 gen;		/* store generation at INTRODUCE */
+	uint64_t	 gen;		/* store generation from which it is known */
 	uint32_t	 nquota;	/* values in quota */
 	uint32_t	 quota[STORE_QUOTA_COUNT];
 };

@@ -46,6 +46,7 @@ static int	 count_cb(void *, const char *, size_t);
 static int	 write_in_list_cb(void *, const char *, size_t);
 static int	 record_cb(void *, uint64_t, const void *, size_t);
 static int	 owner_cb(void *, uint32_t, const struct store_usage *);
+static bool	 live_cb(void *, uint32_t, uint64_t);
 static char	*long_name(size_t, char);
 static uint64_t	 usage_bytes(struct store_txn *, uint32_t, uint64_t *);
 static Suite	*store_suite(void);
@@ -276,6 +277,98 @@ START_TEST(test_perms_inherit)
 	ck_assert_int_eq(store_set_perms(t, "/a", p, 1), 0);
 	ck_assert_int_eq(store_get(t, "/a", &n), 0);
 	ck_assert_uint_eq(n.nperms, 1);
+	ck_assert_int_eq(store_txn_commit(t), 0);
+	ck_assert_uint_eq(st_check(s), 0);
+}
+END_TEST
+
+/* The domains live for test_perms_settle: 1, and 2 from generation *arg. */
+static bool
+live_cb(void *arg, uint32_t domid, uint64_t gen)
+{
+	return domid == 1 || (domid == 2 && gen >= *(uint64_t *)arg);
+}
+
+/*
+ * With store_set_perm_live, a write keeps the node's list with its dead
+ * entries ignored and a dead owner replaced by the heir, and a created
+ * node copies the parent's list so settled; the marks stay.
+ */
+START_TEST(test_perms_settle)
+{
+	struct xs_perm		 p[4] = { { 3, XS_PERM_READ },
+				    { 1, XS_PERM_WRITE }, { 2, XS_PERM_BOTH },
+				    { 4, XS_PERM_READ } };
+	struct store_txn	*t, *w;
+	struct store_node	 n;
+	uint64_t		 since = 0;
+	int			 kind;
+
+	t = st_begin(s, NULL, STORE_TXN_WRITE);
+	ck_assert_int_eq(store_mkdir(t, "/a", 0, NULL), 0);
+	ck_assert_int_eq(store_set_perms(t, "/a", p, 4), 0);
+	ck_assert_int_eq(store_txn_commit(t), 0);
+	/* Domain 2 is live only from after the node's generation. */
+	t = st_begin(s, NULL, STORE_TXN_READ);
+	since = store_generation(t) + 1;
+	store_txn_abort(t);
+	store_set_perm_live(s, live_cb, &since, 9);
+
+	for (kind = 0; kind < 2; kind++) {
+		t = st_begin(s, NULL, kind == 0 ? STORE_TXN_WRITE :
+		    STORE_TXN_XS);
+		ck_assert_int_eq(store_write(t, kind == 0 ? "/a/b/c" :
+		    "/a/x", "v", 1, STORE_OWNER_INHERIT, NULL), 0);
+		ck_assert_int_eq(store_get(t, kind == 0 ? "/a/b/c" : "/a/x",
+		    &n), 0);
+		ck_assert_uint_eq(n.nperms, 4);
+		ck_assert_uint_eq(n.perms[0].domid, 9);
+		ck_assert_uint_eq(n.perms[0].access, XS_PERM_READ);
+		ck_assert_uint_eq(n.perms[1].access, XS_PERM_WRITE);
+		ck_assert_uint_eq(n.perms[2].access,
+		    XS_PERM_BOTH | XS_PERM_IGNORE);
+		ck_assert_uint_eq(n.perms[3].access,
+		    XS_PERM_READ | XS_PERM_IGNORE);
+		if (kind == 0) {
+			ck_assert_int_eq(store_txn_commit(t), 0);
+			continue;
+		}
+		w = st_begin(s, NULL, STORE_TXN_WRITE);
+		ck_assert_int_eq(store_txn_apply(t, w), 0);
+		store_txn_abort(t);
+		ck_assert_int_eq(store_get(w, "/a/x", &n), 0);
+		ck_assert_uint_eq(n.perms[0].domid, 9);
+		ck_assert_uint_eq(n.perms[2].access,
+		    XS_PERM_BOTH | XS_PERM_IGNORE);
+		ck_assert_int_eq(store_txn_commit(w), 0);
+	}
+	/* The parent itself is settled by its own next write only. */
+	t = st_begin(s, NULL, STORE_TXN_WRITE);
+	ck_assert_int_eq(store_get(t, "/a", &n), 0);
+	ck_assert_uint_eq(n.perms[0].domid, 3);
+	ck_assert_uint_eq(n.perms[2].access, XS_PERM_BOTH);
+	ck_assert_int_eq(store_write(t, "/a", "w", 1, STORE_OWNER_INHERIT,
+	    NULL), 0);
+	ck_assert_int_eq(store_get(t, "/a", &n), 0);
+	ck_assert_uint_eq(n.perms[0].domid, 9);
+	ck_assert_uint_eq(n.perms[2].access, XS_PERM_BOTH | XS_PERM_IGNORE);
+	ck_assert_int_eq(store_txn_commit(t), 0);
+	/* Now domain 2 counts as live at any generation: the mark stays. */
+	since = 0;
+	t = st_begin(s, NULL, STORE_TXN_WRITE);
+	ck_assert_int_eq(store_write(t, "/a", "x", 1, STORE_OWNER_INHERIT,
+	    NULL), 0);
+	ck_assert_int_eq(store_get(t, "/a", &n), 0);
+	ck_assert_uint_eq(n.perms[2].access, XS_PERM_BOTH | XS_PERM_IGNORE);
+	/* SET_PERMS takes marks as given; the owner never has one. */
+	p[0].access |= XS_PERM_IGNORE;
+	ck_assert_int_eq(store_set_perms(t, "/a", p, 4), EINVAL);
+	p[0].access = XS_PERM_NONE;
+	p[3].access |= XS_PERM_IGNORE;
+	ck_assert_int_eq(store_set_perms(t, "/a", p, 4), 0);
+	ck_assert_int_eq(store_get(t, "/a", &n), 0);
+	ck_assert_uint_eq(n.perms[2].access, XS_PERM_BOTH);
+	ck_assert_uint_eq(n.perms[3].access, XS_PERM_READ | XS_PERM_IGNORE);
 	ck_assert_int_eq(store_txn_commit(t), 0);
 	ck_assert_uint_eq(st_check(s), 0);
 }
@@ -1482,6 +1575,7 @@ store_suite(void)
 	tcase_add_test(tc, test_open_root);
 	tcase_add_test(tc, test_write_ancestors);
 	tcase_add_test(tc, test_perms_inherit);
+	tcase_add_test(tc, test_perms_settle);
 	tcase_add_test(tc, test_generations);
 	tcase_add_test(tc, test_list_order);
 	tcase_add_test(tc, test_rm_subtree);
