@@ -31,7 +31,13 @@
  *	- else the first later entry it matches gives its letter, and only
  *	  that one: for "n0 r6 w5", domain 6 acting for 5 may read but not
  *	  write, and for "n0 w5 r6" write but not read;
- *	- else the owner's letter is everyone's.
+ *	- else the owner's letter is everyone's;
+ *	- an entry holds only while the domain it names is the one it was
+ *	  given to (XSA-322, XSA-417): the daemon must have known that
+ *	  domain since the node's generation or before (domain.c's
+ *	  domain_perm_live); an owner gone counts as the privileged domain,
+ *	  an entry gone as absent (kept marked XS_PERM_IGNORE by the next
+ *	  write of the node, see db/'s store_set_perm_live).
  *
  * A node the caller may not access answers EACCES. A node that does not
  * exist answers ENOENT if the nearest existing ancestor grants any of the
@@ -429,7 +435,7 @@ request_matches(const struct conn *c, uint32_t domid)
  */
 unsigned int
 request_access(const struct conn *c, const struct xs_perm *perms,
-    unsigned int n)
+    unsigned int n, uint64_t gen)
 {
 	unsigned int	i;
 
@@ -437,10 +443,13 @@ request_access(const struct conn *c, const struct xs_perm *perms,
 		return XS_PERM_BOTH | REQUEST_OWNER;
 	if (n == 0)
 		return XS_PERM_NONE;
-	if (request_matches(c, perms[0].domid))
+	if (request_matches(c, perms[0].domid) &&
+	    domain_perm_live(c->xd, perms[0].domid, gen))
 		return XS_PERM_BOTH | REQUEST_OWNER;
 	for (i = 1; i < n; i++) {
-		if (request_matches(c, perms[i].domid))
+		if ((perms[i].access & XS_PERM_IGNORE) == 0 &&
+		    request_matches(c, perms[i].domid) &&
+		    domain_perm_live(c->xd, perms[i].domid, gen))
 			return perms[i].access & XS_PERM_BOTH;
 	}
 	return perms[0].access & XS_PERM_BOTH;
@@ -457,7 +466,7 @@ request_can(const struct request *req, const struct store_node *node,
 {
 	unsigned int	acc;
 
-	acc = request_access(req->conn, node->perms, node->nperms);
+	acc = request_access(req->conn, node->perms, node->nperms, node->gen);
 	return (acc & want) == want;
 }
 
@@ -490,7 +499,8 @@ request_parent_access(struct request *req, const char *path,
 			continue;
 		if (rc != 0)
 			return rc;
-		return (request_access(req->conn, node.perms, node.nperms) &
+		return (request_access(req->conn, node.perms, node.nperms,
+		    node.gen) &
 		    want) != 0 ? ENOENT : EACCES;
 	}
 	return EACCES;

@@ -61,12 +61,17 @@
  * (until RESUME), and the bare @releaseDomain once for all found at one
  * VIRQ_DOM_EXC; a domain that dies is released as by RELEASE.
  *
- * The table. Each domain the daemon knows (introduced, or given features
- * or quotas ahead of its INTRODUCE) has a record in STORE_TABLE_DOMAINS
+ * The table. Each domain the daemon knows (introduced, given features or
+ * quotas ahead of its INTRODUCE, or named by a SET_PERMS while Xen has
+ * it) has a record in STORE_TABLE_DOMAINS
  * keyed by its domid, written in the transaction of the request that
  * changed it, so that it commits with the request's group. The record
  * is db/'s struct store_domain_record (its layout in db/records.c),
- * with the quotas of struct quota in domain_quota_fields order.
+ * with the quotas of struct quota in domain_quota_fields order. It
+ * holds the generation from which the domain is known: permission
+ * entries naming it hold on nodes of that generation or later only
+ * (domain_perm_live). An entry is forgotten when its domain is released
+ * or gone.
  *
  * At start, every introduced domain is attached again: its ring mapped, its
  * port bound, a connection made without touching the queues (the guest
@@ -133,7 +138,10 @@ struct domain_walk {
 };
 
 static struct domain_table *domain_table(struct xsdbd *);
-static struct domain *domain_new(struct xsdbd *, unsigned int);
+static struct domain *domain_new(struct xsdbd *, unsigned int, uint64_t);
+static uint64_t	 domain_since(struct store_txn *);
+static bool	 domain_store_perm_live(void *, uint32_t, uint64_t);
+static bool	 domain_always_live(const struct xsdbd *, uint32_t);
 static void	 domain_forget(struct xsdbd *, struct domain *);
 static unsigned int domain_atoi(const char *);
 static int	 domain_parse(const char *, unsigned int *);
@@ -198,9 +206,12 @@ domain_find(struct xsdbd *xd, unsigned int domid)
 	return pg[domid % DOMAIN_PAGE];
 }
 
-/* A new, empty entry for a domain the table does not hold (NULL: ENOMEM). */
+/*
+ * A new, empty entry for a domain the table does not hold, known from
+ * generation since (NULL: ENOMEM).
+ */
 static struct domain *
-domain_new(struct xsdbd *xd, unsigned int domid)
+domain_new(struct xsdbd *xd, unsigned int domid, uint64_t since)
 {
 	struct domain_table	*dt;
 	struct domain		**pg, *d;
@@ -215,6 +226,7 @@ domain_new(struct xsdbd *xd, unsigned int domid)
 	if ((d = calloc(1, sizeof *d)) == NULL)
 		return NULL;
 	d->domid = domid;
+	d->gen = since;
 	d->target = UINT_MAX;
 	d->features = DOMAIN_FEATURES;
 	d->next_watch = 1;
@@ -222,6 +234,16 @@ domain_new(struct xsdbd *xd, unsigned int domid)
 	TAILQ_INSERT_TAIL(&dt->list, d, entry);
 	dt->n++;
 	return d;
+}
+
+/*
+ * The generation from which a domain the daemon comes to know in t is
+ * known: the next one, so that a node written before is not its.
+ */
+static uint64_t
+domain_since(struct store_txn *t)
+{
+	return store_generation(t) + 1;
 }
 
 /* Remove an entry from the table and free it. */
@@ -234,6 +256,91 @@ domain_forget(struct xsdbd *xd, struct domain *d)
 	TAILQ_REMOVE(&dt->list, d, entry);
 	dt->n--;
 	free(d);
+}
+
+/*
+ * Does a permission entry naming domid hold on a node of generation gen
+ * (dispatch.c's request_access)? Only while the daemon has known the
+ * domain since gen or before: an entry set for a domain that went away
+ * does not pass to a new domain given its domid (XSA-322), even one
+ * Xen made before the node was last written (XSA-417). dom0, the
+ * privileged domain and DOMID_ANY always hold, and every entry does
+ * without Xen, where no domid is ever reused.
+ */
+bool
+domain_perm_live(struct xsdbd *xd, uint32_t domid, uint64_t gen)
+{
+	struct domain	*d;
+
+	if (domain_always_live(xd, domid))
+		return true;
+	d = domain_find(xd, domid);
+	return d != NULL && !d->gone && d->gen <= gen;
+}
+
+/* Entries naming domid hold whatever happens to domains. */
+static bool
+domain_always_live(const struct xsdbd *xd, uint32_t domid)
+{
+	return domid == 0 || domid == XS_DOMID_ANY || !xen_has_domains(xd) ||
+	    domid == xd->opt.priv_domid || domid == xd->opt.master_domid;
+}
+
+/* store_set_perm_live callback. */
+static bool
+domain_store_perm_live(void *arg, uint32_t domid, uint64_t gen)
+{
+	return domain_perm_live(arg, domid, gen);
+}
+
+/*
+ * SET_PERMS names domid in t: from now on the daemon knows the domain if
+ * Xen does (recorded in t), as Xen's daemon does so that the entry holds.
+ * A request run again after its group failed to commit finds the entry
+ * made but not its record, and records it then.
+ * Returns 0, ENOENT if Xen does not know the domain (the entry is then
+ * to be ignored), ENOMEM or a store error.
+ */
+int
+domain_know(struct xsdbd *xd, struct store_txn *t, uint32_t domid)
+{
+	struct domain	*d;
+	const void	*val;
+	size_t		 len;
+	int		 rc;
+
+	if (domain_always_live(xd, domid))
+		return 0;
+	if ((d = domain_find(xd, domid)) != NULL) {
+		if (d->gone)
+			return ENOENT;
+		if (d->introduced || store_table_get(t, STORE_TABLE_DOMAINS,
+		    domid, &val, &len) == 0)
+			return 0;
+		return domain_put(t, d);
+	}
+	if (!domain_exists(xd, domid))
+		return ENOENT;
+	if ((d = domain_new(xd, domid, domain_since(t))) == NULL)
+		return ENOMEM;
+	if ((rc = domain_put(t, d)) != 0)
+		domain_forget(xd, d);
+	return rc;
+}
+
+/*
+ * True if entries naming the domain hold from now on with nothing to
+ * record (domain_know would do nothing).
+ */
+bool
+domain_is_known(struct xsdbd *xd, uint32_t domid)
+{
+	struct domain	*d;
+
+	if (domain_always_live(xd, domid))
+		return true;
+	d = domain_find(xd, domid);
+	return d != NULL && !d->gone && d->introduced;
 }
 
 /* True if the domain is introduced (dom0 always is). */
@@ -291,7 +398,7 @@ domain_set_quota(struct xsdbd *xd, struct store_txn *t, unsigned int domid,
 	if ((d = domain_find(xd, domid)) == NULL) {
 		if (!domain_exists(xd, domid))
 			return ENOENT;
-		if ((d = domain_new(xd, domid)) == NULL)
+		if ((d = domain_new(xd, domid, domain_since(t))) == NULL)
 			return ENOMEM;
 		made = true;
 	}
@@ -463,7 +570,7 @@ domain_load_one(void *arg, uint64_t key, const void *val, size_t len)
 		    (unsigned long long)key);
 		return 0;
 	}
-	if ((d = domain_new(xd, (unsigned int)key)) == NULL)
+	if ((d = domain_new(xd, (unsigned int)key, 0)) == NULL)
 		return ENOMEM;
 	if (domain_decode(d, val, len) != 0) {
 		log_warnx("domain table: record of domain %u is not one this "
@@ -827,6 +934,8 @@ domain_init(struct xsdbd *xd)
 
 	if ((dt = domain_table(xd)) == NULL)
 		return ENOMEM;
+	store_set_perm_live(xd->store, domain_store_perm_live, xd,
+	    xd->opt.priv_domid);
 	memset(&dc, 0, sizeof dc);
 	if ((rc = store_txn_begin(xd->store, NULL, STORE_TXN_WRITE, &t)) != 0)
 		return rc;
@@ -956,7 +1065,8 @@ domain_find_or_make(struct request *req, unsigned int domid,
 		return 0;
 	if (!domain_exists(req->xd, domid))
 		return ENOENT;
-	if ((*out = domain_new(req->xd, domid)) == NULL)
+	if ((*out = domain_new(req->xd, domid, domain_since(req->st))) ==
+	    NULL)
 		return ENOMEM;
 	*made = true;
 	return 0;
@@ -1137,7 +1247,8 @@ op_introduce(struct request *req)
 	if ((d = domain_find(xd, domid)) != NULL && d->introduced)
 		return domain_reintroduce(req, d, mfn, remote);
 	if (d == NULL) {
-		if ((d = domain_new(xd, domid)) == NULL)
+		if ((d = domain_new(xd, domid, domain_since(req->st))) ==
+		    NULL)
 			return ENOMEM;
 		made = true;
 	}
@@ -1152,7 +1263,6 @@ op_introduce(struct request *req)
 	d->mfn = mfn;
 	d->remote_port = remote;
 	d->local_port = port;
-	d->gen = store_generation(req->st);
 	if ((rc = domain_put(req->st, d)) != 0)
 		goto fail_bind;
 	if ((c = conn_ring_new(xd, domid, page, port)) == NULL) {

@@ -199,6 +199,35 @@ group_write_begin(struct xsdbd *xd, struct store_txn **t)
 	return group_begin(xd, xd->group.redo_req, t);
 }
 
+/*
+ * Run fn in a write transaction for the daemon's own records (watches,
+ * domains), outside any XS transaction: the running request's (a domain
+ * operation), one nested in the turn's group (committed with the turn),
+ * or, between turns, one of our own committed at once.
+ */
+int
+group_store(struct xsdbd *xd, group_store_fn *fn, void *arg)
+{
+	struct group		*g = &xd->group;
+	struct store_txn	*t;
+	int			 rc;
+
+	if (g->nested != NULL)
+		return fn(xd, g->nested, arg);
+	if (g->collecting || g->wtxn != NULL) {
+		if ((rc = group_write_begin(xd, &t)) != 0)
+			return group_write_end(xd, rc);
+		return group_write_end(xd, fn(xd, t, arg));
+	}
+	if ((rc = store_txn_begin(xd->store, NULL, STORE_TXN_WRITE, &t)) != 0)
+		return rc;
+	if ((rc = fn(xd, t, arg)) != 0) {
+		store_txn_abort(t);
+		return rc;
+	}
+	return store_txn_commit(t);
+}
+
 /* Begin the writes of a DISPATCH_ATOMIC request. */
 int
 group_atomic_begin(struct xsdbd *xd, struct store_txn **t)

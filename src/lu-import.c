@@ -72,6 +72,8 @@ struct lu_import {
 	struct lu_import_conn	*conns;
 	size_t			 nconns;
 	uint64_t		 nodes;
+	uint8_t			 named[XS_DOMID_MAX / 8 + 1]; /* domids the
+					   nodes' permissions name */
 };
 
 static struct lu_import_conn *lu_import_conn(struct lu_import *, uint32_t);
@@ -79,8 +81,10 @@ static int	 lu_import_scan(struct lu_import *, char *, size_t);
 static int	 lu_import_wipe(struct store_txn *);
 static int	 lu_import_list(void *, const char *, size_t);
 static int	 lu_import_keys(void *, uint64_t, const void *, size_t);
-static int	 lu_import_node(struct store_txn *,
+static int	 lu_import_node(struct lu_import *, struct store_txn *,
 		     const struct xs_stream_node *);
+static int	 lu_import_known(struct xsdbd *, struct lu_import *,
+		     struct store_txn *);
 static int	 lu_import_nodes(struct xsdbd *, struct lu_import *, char *,
 		     size_t);
 static uint32_t	 lu_import_number(struct store_txn *, unsigned int,
@@ -317,20 +321,78 @@ done:
 	return rc;
 }
 
-/* One committed node of the stream into t. */
+/*
+ * One committed node of the stream into t. Its entries the old daemon
+ * ignored (stale) stay ignored; the domains of the others are noted in
+ * im->named, to be known (lu_import_known).
+ */
 static int
-lu_import_node(struct store_txn *t, const struct xs_stream_node *n)
+lu_import_node(struct lu_import *im, struct store_txn *t,
+    const struct xs_stream_node *n)
 {
-	int	rc;
+	struct xs_perm	perms[XS_PERMS_MAX];
+	unsigned int	i;
+	uint32_t	domid;
+	int		rc;
 
+	if (n->nperms == 0 || n->nperms > XS_PERMS_MAX)
+		return EINVAL;
+	xs_stream_node_perms(n, perms);
+	for (i = 0; i < n->nperms; i++) {
+		domid = perms[i].domid;
+		if ((perms[i].access & XS_PERM_IGNORE) == 0 &&
+		    domid <= XS_DOMID_MAX)
+			im->named[domid / 8] |= 1U << (domid % 8);
+	}
 	if (n->path[0] == '@')
-		return op_special_perms_put(t, n->path, n->perms, n->nperms);
+		return op_special_perms_put(t, n->path, perms, n->nperms);
 	if (strcmp(n->path, "/") != 0 || n->vlen > 0) {
 		if ((rc = store_write(t, n->path, n->value, n->vlen,
-		    n->perms[0].domid, NULL)) != 0)
+		    perms[0].domid, NULL)) != 0)
 			return rc;
 	}
-	return store_set_perms(t, n->path, n->perms, n->nperms);
+	return store_set_perms(t, n->path, perms, n->nperms);
+}
+
+/*
+ * The domains the nodes' permissions name that Xen has, and that are
+ * not guests the stream introduces, into the domain table as known from
+ * the start, as the old daemon knew them: their entries hold.
+ */
+static int
+lu_import_known(struct xsdbd *xd, struct lu_import *im, struct store_txn *t)
+{
+	struct store_domain_record	 d;
+	enum xen_domstate		 st;
+	char				 buf[STORE_DOMAIN_RECORD_MAX];
+	const void			*old;
+	uint32_t			 domid;
+	size_t				 len;
+	int				 rc;
+
+	for (domid = 1; domid <= XS_DOMID_MAX; domid++) {
+		if ((im->named[domid / 8] & (1U << (domid % 8))) == 0 ||
+		    domid == xd->opt.priv_domid ||
+		    domid == xd->opt.master_domid)
+			continue;
+		if (xen_domain_state(xd, domid, &st) != 0 ||
+		    st == XEN_DOM_GONE)
+			continue;
+		if (store_table_get(t, STORE_TABLE_DOMAINS, domid, &old,
+		    &len) == 0)
+			continue;	/* a guest of the stream */
+		memset(&d, 0, sizeof d);
+		d.domid = domid;
+		d.features = DOMAIN_FEATURES;
+		d.target = STORE_DOMAIN_NO_TARGET;
+		if ((len = store_domain_record_encode(&d, buf,
+		    sizeof buf)) == 0)
+			return EINVAL;
+		if ((rc = store_table_put(t, STORE_TABLE_DOMAINS, domid, buf,
+		    len)) != 0)
+			return rc;
+	}
+	return 0;
 }
 
 /*
@@ -361,7 +423,7 @@ again:
 			continue;
 		if (seen++ < done)
 			continue;
-		if ((rc = lu_import_node(t, &rec.u.node)) != 0)
+		if ((rc = lu_import_node(im, t, &rec.u.node)) != 0)
 			goto fail;
 		if (seen - done >= LU_IMPORT_BATCH) {
 			if ((rc = store_txn_commit(t)) != 0) {
@@ -458,7 +520,7 @@ lu_import_tables(struct xsdbd *xd, struct lu_import *im, char *err,
 		d.target = c->tdomid == XS_STREAM_DOMID_INVALID ?
 		    STORE_DOMAIN_NO_TARGET : c->tdomid;
 		d.flags = STORE_DOMAIN_INTRODUCED;
-		d.gen = store_generation(t);
+		d.gen = 0;	/* known from the start */
 		if ((len = store_domain_record_encode(&d, buf,
 		    sizeof buf)) == 0) {
 			rc = EINVAL;
@@ -468,6 +530,9 @@ lu_import_tables(struct xsdbd *xd, struct lu_import *im, char *err,
 		    buf, len)) != 0)
 			goto fail;
 	}
+
+	if ((rc = lu_import_known(xd, im, t)) != 0)
+		goto fail;
 
 	/* The guests' watches, persisted as this daemon does. */
 	if ((wnum = calloc(im->nconns, sizeof *wnum)) == NULL ||

@@ -74,6 +74,9 @@ static int	op_dir_add(void *, const char *, size_t);
 static int	op_offset(const char *, unsigned int *);
 static bool	op_special_known(const char *);
 static bool	op_domain_exists(struct xsdbd *, uint32_t);
+static int	op_know_domains(struct request *, struct xs_perm *,
+		    unsigned int);
+static int	op_owner_settled(struct request *, struct store_node *);
 static int	op_set_special_perms(struct request *, const char *,
 		    const struct xs_perm *, unsigned int);
 
@@ -319,11 +322,33 @@ op_get_perms(struct request *req)
 		return rc;
 	if ((rc = request_get(req, path, XS_PERM_READ, &node)) != 0)
 		return rc;
+	if ((rc = op_owner_settled(req, &node)) != 0)
+		return rc;
 	len = xs_perm_format_list(node.perms, node.nperms, req->rbuf,
 	    XS_PAYLOAD_MAX);
 	if (len == 0)
 		return E2BIG;
 	return request_reply(req, req->rbuf, len);
+}
+
+/*
+ * A node whose owner is gone is shown as the privileged domain's, as the
+ * next write of the node will make it (domain.c's domain_perm_live).
+ */
+static int
+op_owner_settled(struct request *req, struct store_node *node)
+{
+	struct xs_perm	*p;
+	size_t		 size = node->nperms * sizeof *p;
+
+	if (domain_perm_live(req->xd, node->perms[0].domid, node->gen))
+		return 0;
+	if ((p = request_alloc(req, size)) == NULL)
+		return ENOMEM;
+	memcpy(p, node->perms, size);
+	p[0].domid = req->xd->opt.priv_domid;
+	node->perms = p;
+	return 0;
 }
 
 /* True for the special paths that have permissions. */
@@ -402,7 +427,7 @@ op_set_special_perms(struct request *req, const char *path,
 	if ((rc = op_special_perms(req->xd, req->st, path, cur, XS_PERMS_MAX,
 	    &ncur)) != 0)
 		return rc;
-	if ((request_access(req->conn, cur, ncur) &
+	if ((request_access(req->conn, cur, ncur, REQUEST_GEN_ANY) &
 	    (XS_PERM_WRITE | REQUEST_OWNER)) != (XS_PERM_WRITE | REQUEST_OWNER))
 		return ENOENT;
 	snprintf(name, sizeof name, "%s%s", OP_SPECIAL_META, path);
@@ -425,9 +450,60 @@ op_domain_exists(struct xsdbd *xd, uint32_t domid)
 
 	if (domid == 0 || domid == XS_DOMID_ANY ||
 	    domain_find(xd, domid) != NULL ||
-	    strcmp(xen_backend(xd), "none") == 0)
+	    !xen_has_domains(xd))
 		return true;
 	return xen_domain_state(xd, domid, &st) == 0 && st != XEN_DOM_GONE;
+}
+
+/* A domain for op_know_one, and whether Xen has it. */
+struct op_know {
+	uint32_t	domid;
+	bool		absent;
+};
+
+/* group_store callback: domain.c's domain_know, ENOENT as an answer. */
+static int
+op_know_one(struct xsdbd *xd, struct store_txn *t, void *arg)
+{
+	struct op_know	*k = arg;
+	int		 rc;
+
+	rc = domain_know(xd, t, k->domid);
+	k->absent = rc == ENOENT;
+	return rc == ENOENT ? 0 : rc;
+}
+
+/*
+ * The domains a new permission list names become known to the daemon
+ * from now (domain.c's domain_know), so that the entries hold; an entry
+ * for a domain Xen does not have is kept but ignored, as Xen's daemon
+ * does, and can never pass to a domain made later with its domid. The
+ * daemon's records are written outside the request's XS transaction,
+ * if it has one: Xen's daemon knows the domain at once, too.
+ */
+static int
+op_know_domains(struct request *req, struct xs_perm *perms, unsigned int n)
+{
+	struct op_know	k;
+	unsigned int	i;
+	int		rc;
+
+	for (i = 0; i < n; i++) {
+		if (domain_is_known(req->xd, perms[i].domid))
+			continue;
+		k.domid = perms[i].domid;
+		if (req->txn != NULL)
+			rc = group_store(req->xd, op_know_one, &k);
+		else
+			rc = op_know_one(req->xd, req->st, &k);
+		if (rc != 0)
+			return rc;
+		if (k.absent && i > 0)
+			perms[i].access |= XS_PERM_IGNORE;
+		else if (k.absent)
+			return ENOENT;
+	}
+	return 0;
 }
 
 /* SET_PERMS "path\0perm\0...": replace a node's permission list. */
@@ -469,6 +545,8 @@ op_set_perms(struct request *req)
 	if (!req->conn->privileged && perms[0].domid != node.perms[0].domid)
 		return EPERM;
 	if ((rc = quota_check_set_perms(req, &node, n)) != 0)
+		return rc;
+	if ((rc = op_know_domains(req, perms, n)) != 0)
 		return rc;
 	if ((rc = store_set_perms(req->st, path, perms, n)) != 0)
 		return rc;

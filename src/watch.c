@@ -141,6 +141,7 @@ struct watch_conn {
 struct watch_perms {
 	struct xs_perm		*p;
 	unsigned int		 n;
+	uint64_t		 gen;	/* the node's */
 	unsigned int		 cap;
 	bool			 found;
 };
@@ -214,19 +215,17 @@ static int	 watch_seq_cmp(const void *, const void *);
 static void	 watch_fire(struct xsdbd *, const char *, enum watch_match,
 		    const struct xs_perm *, unsigned int);
 static bool	 watch_can_read(const struct conn *, const struct xs_perm *,
-		    unsigned int);
+		     unsigned int, uint64_t);
 static bool	 watch_permitted(struct xsdbd *, struct conn *, const char *,
 		    const struct xs_perm *, unsigned int, struct store_txn **,
 		    bool *);
 static int	 watch_txn(struct xsdbd *, struct store_txn **, bool *);
 static int	 watch_perms_copy(struct watch_perms *,
-		    const struct xs_perm *, unsigned int);
+		    const struct store_node *);
 static void	 watch_load_perms(struct watch_index *, struct store_txn *,
 		    const char *);
 static bool	 watch_special_permitted(struct xsdbd *, const struct conn *,
 		    const char *, struct store_txn *);
-typedef int	 watch_store_fn(struct xsdbd *, struct store_txn *, void *);
-static int	 watch_store(struct xsdbd *, watch_store_fn *, void *);
 static int	 watch_persist_one(struct xsdbd *, struct store_txn *, void *);
 static int	 watch_unpersist_one(struct xsdbd *, struct store_txn *,
 		    void *);
@@ -570,7 +569,7 @@ op_watch(struct request *req)
 		persist.w = w;
 		persist.path = arg;
 		if (w->pnum == 0 ||
-		    (rc = watch_store(req->xd, watch_persist_one,
+		    (rc = group_store(req->xd, watch_persist_one,
 		    &persist)) != 0) {
 			watch_del(wi, w);
 			return rc != 0 ? rc : ENOMEM;
@@ -628,7 +627,7 @@ op_unwatch(struct request *req)
 	    NULL)
 		return ENOENT;
 	if (w->pnum != 0 &&
-	    (rc = watch_store(req->xd, watch_unpersist_one, w)) != 0)
+	    (rc = group_store(req->xd, watch_unpersist_one, w)) != 0)
 		return rc;
 	watch_del(req->xd->watches, w);
 	return request_ack(req);
@@ -675,7 +674,7 @@ watch_lu_add(struct conn *c, const char *path, const char *token, int depth)
 		persist.w = w;
 		persist.path = path;
 		if (w->pnum == 0 ||
-		    (rc = watch_store(c->xd, watch_persist_one, &persist)) != 0) {
+		    (rc = group_store(c->xd, watch_persist_one, &persist)) != 0) {
 			watch_del(wi, w);
 			return rc != 0 ? rc : ENOMEM;
 		}
@@ -778,11 +777,11 @@ watch_seq_cmp(const void *a, const void *b)
  */
 static bool
 watch_can_read(const struct conn *c, const struct xs_perm *p,
-    unsigned int n)
+    unsigned int n, uint64_t gen)
 {
 	if (n == 0)
 		return false;
-	return (request_access(c, p, n) & XS_PERM_READ) != 0;
+	return (request_access(c, p, n, gen) & XS_PERM_READ) != 0;
 }
 
 /*
@@ -811,9 +810,10 @@ watch_txn(struct xsdbd *xd, struct store_txn **t, bool *own)
 
 /* Copy a permission list (the store's is valid only until its next call). */
 static int
-watch_perms_copy(struct watch_perms *wp, const struct xs_perm *p,
-    unsigned int n)
+watch_perms_copy(struct watch_perms *wp, const struct store_node *node)
 {
+	const struct xs_perm	*p = node->perms;
+	unsigned int		 n = node->nperms;
 	struct xs_perm	*np;
 
 	if (n > wp->cap) {
@@ -825,6 +825,7 @@ watch_perms_copy(struct watch_perms *wp, const struct xs_perm *p,
 	if (n > 0)
 		memcpy(wp->p, p, n * sizeof *p);
 	wp->n = n;
+	wp->gen = node->gen;
 	wp->found = true;
 	return 0;
 }
@@ -844,15 +845,14 @@ watch_load_perms(struct watch_index *wi, struct store_txn *t,
 	wi->node.found = false;
 	wi->parent.found = false;
 	if (store_get(t, path, &node) == 0 &&
-	    watch_perms_copy(&wi->node, node.perms, node.nperms) != 0)
+	    watch_perms_copy(&wi->node, &node) != 0)
 		return;
 	if (strlen(path) > XS_ABS_PATH_MAX)
 		return;
 	strcpy(cur, path);
 	while (xs_path_parent(cur, up, XS_ABS_PATH_MAX + 1) == 0) {
 		if (store_get(t, up, &node) == 0) {
-			watch_perms_copy(&wi->parent, node.perms,
-			    node.nperms);
+			watch_perms_copy(&wi->parent, &node);
 			return;
 		}
 		if (wi->node.found)
@@ -879,7 +879,7 @@ watch_special_permitted(struct xsdbd *xd, const struct conn *c,
 	base[len] = '\0';
 	if (op_special_perms(xd, t, base, perms, XS_PERMS_MAX, &n) != 0)
 		return false;
-	return watch_can_read(c, perms, n);
+	return watch_can_read(c, perms, n, REQUEST_GEN_ANY);
 }
 
 /*
@@ -896,7 +896,7 @@ watch_permitted(struct xsdbd *xd, struct conn *c, const char *path,
 
 	if (c->privileged)
 		return true;
-	if (old != NULL && watch_can_read(c, old, nold))
+	if (old != NULL && watch_can_read(c, old, nold, REQUEST_GEN_ANY))
 		return true;
 	if (*t == NULL && watch_txn(xd, t, own) != 0) {
 		*t = NULL;
@@ -906,10 +906,11 @@ watch_permitted(struct xsdbd *xd, struct conn *c, const char *path,
 		return watch_special_permitted(xd, c, path, *t);
 	if (!wi->loaded)
 		watch_load_perms(wi, *t, path);
-	if (wi->node.found && watch_can_read(c, wi->node.p, wi->node.n))
+	if (wi->node.found && watch_can_read(c, wi->node.p, wi->node.n,
+	    wi->node.gen))
 		return true;
 	return wi->parent.found &&
-	    watch_can_read(c, wi->parent.p, wi->parent.n);
+	    watch_can_read(c, wi->parent.p, wi->parent.n, wi->parent.gen);
 }
 
 /* Queue the events of one change of path. */
@@ -1014,35 +1015,6 @@ watch_special(struct xsdbd *xd, const char *path)
 	    WATCH_NODEPTH, NULL, 0);
 }
 
-/*
- * Run fn in a write transaction for watch records: the running request's
- * (a domain operation), one nested in the turn's group (a WATCH,
- * committed with the turn), or, between turns, one of our own committed
- * at once.
- */
-static int
-watch_store(struct xsdbd *xd, watch_store_fn *fn, void *arg)
-{
-	struct group		*g = &xd->group;
-	struct store_txn	*t;
-	int			 rc;
-
-	if (g->nested != NULL)
-		return fn(xd, g->nested, arg);
-	if (g->collecting || g->wtxn != NULL) {
-		if ((rc = group_write_begin(xd, &t)) != 0)
-			return group_write_end(xd, rc);
-		return group_write_end(xd, fn(xd, t, arg));
-	}
-	if ((rc = store_txn_begin(xd->store, NULL, STORE_TXN_WRITE, &t)) != 0)
-		return rc;
-	if ((rc = fn(xd, t, arg)) != 0) {
-		store_txn_abort(t);
-		return rc;
-	}
-	return store_txn_commit(t);
-}
-
 /* Write the record of a new watch. */
 static int
 watch_persist_one(struct xsdbd *xd, struct store_txn *t, void *arg)
@@ -1127,7 +1099,7 @@ watch_conn_unpersist(struct xsdbd *xd, struct conn *c)
 		any |= w->pnum != 0;
 	if (!any)
 		return;
-	if ((rc = watch_store(xd, watch_unpersist_conn, c)) != 0)
+	if ((rc = group_store(xd, watch_unpersist_conn, c)) != 0)
 		log_warnx("domain %u: cannot delete its watches from the "
 		    "store: %s", c->domid, strerror(rc));
 	TAILQ_FOREACH(w, &wc->list, centry)
@@ -1278,7 +1250,7 @@ watch_restore(struct xsdbd *xd)
 	    &k);
 	store_txn_abort(t);
 	if (rc == 0 && k.n > 0)
-		rc = watch_store(xd, watch_del_keys, &k);
+		rc = group_store(xd, watch_del_keys, &k);
 	if (k.restored > 0 || k.n > 0)
 		log_info("%u persisted watches set again, %zu records dropped",
 		    k.restored, k.n);

@@ -259,6 +259,13 @@ xen_backend(const struct xsdbd *xd)
 	return xd->xen != NULL ? xd->xen->ops->name : "none";
 }
 
+/* True with domains to serve: real or simulated Xen, not --xen=none. */
+bool
+xen_has_domains(const struct xsdbd *xd)
+{
+	return xd->xen != NULL && xd->xen->ops != &xen_none_ops;
+}
+
 /* The event-channel descriptor is readable: handle every pending port. */
 static void
 xen_event(evutil_socket_t fd, short events, void *arg)

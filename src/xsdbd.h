@@ -454,11 +454,14 @@ void		 conn_sock_close_listener(struct xsdbd *);
  * freed with the request; request_path canonicalizes a path of the
  * request (EINVAL); request_get reads a node the connection may access
  * (ENOENT, or EACCES where Xen hides a node's existence); request_access
- * gives the rights of a connection to a permission list, request_can
+ * gives the rights of a connection to a permission list of generation gen
+ * (REQUEST_GEN_ANY for one that is not a node's), request_can
  * checks them for a node: the one permission check of the daemon.
  */
 #define REQUEST_OWNER	0x4	/* with XS_PERM_READ, XS_PERM_WRITE: the
 				   caller counts as the owner */
+#define REQUEST_GEN_ANY	UINT64_MAX /* a list of no node: every entry of a
+				   domain the daemon knows holds */
 
 const struct dispatch_entry *dispatch_entry(uint32_t type);
 void		 dispatch(struct conn *, const struct xs_header *,
@@ -474,7 +477,7 @@ const char	*request_onearg(const struct request *);
 int		 request_path(struct request *, const char *path, int flags,
 		     char **out);
 unsigned int	 request_access(const struct conn *,
-		     const struct xs_perm *, unsigned int n);
+		     const struct xs_perm *, unsigned int n, uint64_t gen);
 bool		 request_can(const struct request *,
 		     const struct store_node *, unsigned int want);
 int		 request_get(struct request *, const char *path,
@@ -486,7 +489,8 @@ int		 request_get(struct request *, const char *path,
  * The group commit: group_read_txn gives the turn's view of the store
  * outside transactions; group_write_begin and group_atomic_begin let a
  * request write in the turn's write transaction, recording its changes,
- * until group_write_end; group_split commits what the turn has so far
+ * until group_write_end; group_store runs a function on the write
+ * transaction for the daemon's own records; group_split commits what the turn has so far
  * (to let the store grow its map, or to keep a request alone), running the
  * turn's DISPATCH_REDO requests again if the map was full at commit;
  * group_commit ends the turn: commit, then release the queued messages,
@@ -496,6 +500,8 @@ int		 group_read_txn(struct xsdbd *, struct store_txn **);
 int		 group_write_begin(struct xsdbd *, struct store_txn **);
 int		 group_write_end(struct xsdbd *, int err);
 int		 group_atomic_begin(struct xsdbd *, struct store_txn **);
+typedef int	 group_store_fn(struct xsdbd *, struct store_txn *, void *);
+int		 group_store(struct xsdbd *, group_store_fn *, void *);
 void		 group_note_change(void *xd, enum store_change,
 		     const char *path);
 void		 group_trim_changes(struct xsdbd *, const char *path);
@@ -592,7 +598,8 @@ struct domain {
 	uint64_t		 mfn;	/* as INTRODUCE gave it */
 	uint32_t		 remote_port; /* the guest's event channel */
 	uint32_t		 local_port; /* ours, bound to it */
-	uint64_t		 gen;	/* store generation at INTRODUCE */
+	uint64_t		 gen;	/* store generation from which the
+					   daemon knows it */
 	bool			 has_quota; /* quota below, not xd->quota */
 	struct quota		 quota;
 	uint64_t		 conn_id; /* its ring connection, 0: none */
@@ -605,6 +612,11 @@ int		 domain_init(struct xsdbd *);
 void		 domain_free(struct xsdbd *);
 struct domain	*domain_find(struct xsdbd *, unsigned int domid);
 bool		 domain_is_introduced(struct xsdbd *, unsigned int domid);
+bool		 domain_perm_live(struct xsdbd *, uint32_t domid,
+		     uint64_t gen);
+int		 domain_know(struct xsdbd *, struct store_txn *,
+		     uint32_t domid);
+bool		 domain_is_known(struct xsdbd *, uint32_t domid);
 unsigned int	 domain_target(struct xsdbd *, unsigned int domid);
 uint32_t	 domain_features(struct xsdbd *, unsigned int domid);
 const struct quota *domain_quota(struct xsdbd *, unsigned int domid);
@@ -727,6 +739,7 @@ int		 xen_open(struct xsdbd *, const char *spec, char *err,
 void		 xen_close(struct xsdbd *);
 bool		 xen_spec_valid(const char *spec);
 const char	*xen_backend(const struct xsdbd *);
+bool		 xen_has_domains(const struct xsdbd *);
 int		 xen_bind(struct xsdbd *, unsigned int domid,
 		     uint32_t remote_port, uint32_t *local_port);
 int		 xen_unbind(struct xsdbd *, uint32_t local_port);
