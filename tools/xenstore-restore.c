@@ -556,6 +556,7 @@ restore_db_apply(struct restore *r, struct store_txn *t)
 	struct tool_input	 in;
 	struct xs_stream_record	 rec;
 	struct xs_stream_node	*n;
+	struct xs_perm		 perms[XS_PERMS_MAX];
 	char			 name[64];
 	int			 rc;
 
@@ -572,11 +573,12 @@ restore_db_apply(struct restore *r, struct store_txn *t)
 		n = &rec.u.node;
 		if (rec.type != XS_STREAM_NODE || n->conn_id != 0)
 			continue;
+		xs_stream_node_perms(n, perms);
 		if (n->path[0] == '@') {
 			snprintf(name, sizeof name, "%s%s",
 			    RESTORE_SPECIAL_META, n->path);
-			if ((rc = store_meta_put(t, name, n->perms,
-			    n->nperms * sizeof *n->perms)) != 0) {
+			if ((rc = store_meta_put(t, name, perms,
+			    n->nperms * sizeof *perms)) != 0) {
 				tool_warn(rc, "%s: cannot set its permissions",
 				    n->path);
 				break;
@@ -585,7 +587,7 @@ restore_db_apply(struct restore *r, struct store_txn *t)
 		}
 		if ((rc = store_write(t, n->path, n->value, n->vlen,
 		    STORE_OWNER_INHERIT, NULL)) != 0 ||
-		    (rc = store_set_perms(t, n->path, n->perms,
+		    (rc = store_set_perms(t, n->path, perms,
 		    n->nperms)) != 0) {
 			if (rc != ENOSPC)
 				tool_warn(rc, "%s: cannot write the node",

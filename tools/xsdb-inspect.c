@@ -355,15 +355,20 @@ inspect_text_string(FILE *f, const void *buf, size_t len)
 	putc('"', f);
 }
 
-/* Write a permission list as SET_PERMS spells it, comma-separated. */
+/*
+ * Write a permission list as SET_PERMS spells it, comma-separated; an
+ * entry the daemon ignores (its domain went away) ends with '!', as in
+ * the text dump.
+ */
 static void
 inspect_perms_text(FILE *f, const struct xs_perm *p, unsigned int n)
 {
 	unsigned int	i;
 
 	for (i = 0; i < n; i++)
-		fprintf(f, "%s%c%u", i > 0 ? "," : "", "nrwb"[p[i].access & 3],
-		    (unsigned int)p[i].domid);
+		fprintf(f, "%s%c%u%s", i > 0 ? "," : "",
+		    "nrwb"[p[i].access & 3], (unsigned int)p[i].domid,
+		    (p[i].access & XS_PERM_IGNORE) ? "!" : "");
 }
 
 /* Write a permission list as a JSON array of strings. */
@@ -374,8 +379,9 @@ inspect_perms_json(FILE *f, const struct xs_perm *p, unsigned int n)
 
 	putc('[', f);
 	for (i = 0; i < n; i++)
-		fprintf(f, "%s\"%c%u\"", i > 0 ? "," : "",
-		    "nrwb"[p[i].access & 3], (unsigned int)p[i].domid);
+		fprintf(f, "%s\"%c%u%s\"", i > 0 ? "," : "",
+		    "nrwb"[p[i].access & 3], (unsigned int)p[i].domid,
+		    (p[i].access & XS_PERM_IGNORE) ? "!" : "");
 	putc(']', f);
 }
 
