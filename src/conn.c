@@ -37,6 +37,12 @@
  * ring; the other 8 WRITEs wait and are handled once it reads. Xen also
  * keeps a request outstanding until the watch events it caused are
  * delivered; here only its reply counts.
+ *
+ * A watch event the same as one still waiting whole in the output (path
+ * and token; not one whose sending has begun) is dropped, as Xen's
+ * daemon does since XSA-326, but for the special paths ("@..."), each of
+ * which some watchers count on hearing: a watcher that reads slowly
+ * still hears of every node that changed, once, however often it did.
  */
 #include "config.h"
 
@@ -57,6 +63,8 @@ static bool	conn_closing_done(const struct conn *);
 static size_t	conn_pause_bytes(const struct xsdbd *);
 static bool	conn_outstanding_full(const struct conn *, unsigned int);
 static void	conn_out_written(struct conn *, size_t);
+static bool	conn_event_waits(struct conn *, const struct xs_header *,
+		    const char *, uint64_t *);
 
 /* Output above which a connection is not read. */
 static size_t
@@ -104,6 +112,12 @@ conn_out_written(struct conn *c, size_t done)
 			    off, &h) == 0) {
 				c->out_head = XS_HEADER_SIZE + (size_t)h.len;
 				c->out_head_reply = (h.type != XS_WATCH_EVENT);
+				/* An event being sent waits no more. */
+				if (!c->out_head_reply &&
+				    left - off >= c->out_head)
+					evset_del(&c->out_events, evset_hash(
+					    c->out.data + c->out.off + off +
+					    XS_HEADER_SIZE, h.len));
 			} else {
 				c->out_head = done;
 				c->out_head_reply = false;
@@ -288,27 +302,51 @@ conn_closing_done(const struct conn *c)
 	return true;
 }
 
+/*
+ * True if msg (header h) is a watch event the same as one waiting whole
+ * in c's output; else *hash is its key, 0 if it is not one to count.
+ */
+static bool
+conn_event_waits(struct conn *c, const struct xs_header *h, const char *msg,
+    uint64_t *hash)
+{
+	const char	*payload = msg + XS_HEADER_SIZE;
+
+	*hash = 0;
+	if (h->type != XS_WATCH_EVENT || h->len == 0 || payload[0] == '@')
+		return false;
+	*hash = evset_hash(payload, h->len);
+	return evset_count(&c->out_events, *hash) > 0;
+}
+
 /* Append a whole message to the output and plan to flush it. */
 void
 conn_out_add(struct conn *c, const void *msg, size_t len)
 {
 	struct xsdbd		*xd = c->xd;
 	struct xs_header	 h;
+	uint64_t		 hash;
 
 	if ((c->flags & CONN_DEAD) || len < XS_HEADER_SIZE)
 		return;
 	(void)xs_wire_header_decode(msg, &h);
-	if (xd->trace != NULL)
-		trace_out(xd, c, &h, (const char *)msg + XS_HEADER_SIZE);
 	if (buf_used(&c->out) == 0) {
 		/* All written, or dropped by the transport. */
 		c->outstanding = 0;
 		c->out_head = 0;
+		evset_clear(&c->out_events);
 	}
+	if (conn_event_waits(c, &h, msg, &hash))
+		return;
+	if (xd->trace != NULL)
+		trace_out(xd, c, &h, (const char *)msg + XS_HEADER_SIZE);
 	if (buf_add(&c->out, msg, len) != 0) {
 		conn_kill(c, "out of memory for output");
 		return;
 	}
+	/* Out of memory for the count: the event is just not matched. */
+	if (hash != 0)
+		(void)evset_add(&c->out_events, hash);
 	if (h.type != XS_WATCH_EVENT)
 		c->outstanding++;
 	if (!(c->flags & CONN_FLUSH)) {
@@ -525,6 +563,7 @@ conn_free(struct conn *c)
 	c->ops->close(c);
 	buf_free(&c->in);
 	buf_free(&c->out);
+	evset_free(&c->out_events);
 	free(c);
 }
 

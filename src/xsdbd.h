@@ -147,6 +147,14 @@ struct buf {
 	size_t		 cap;
 };
 
+/* Counts of keys of watch events (evset.c). */
+struct evset {
+	uint64_t	*key;		/* 0: an empty slot */
+	uint32_t	*count;
+	size_t		 cap;		/* a power of two, or 0 */
+	size_t		 used;		/* slots with a key */
+};
+
 /* A client connection. */
 struct conn {
 	struct xsdbd		*xd;
@@ -169,6 +177,8 @@ struct conn {
 	size_t			 out_head; /* bytes of out's first message
 					      not yet written */
 	bool			 out_head_reply; /* and it is a reply */
+	struct evset		 out_events; /* watch events in out whose
+					       sending has not begun */
 
 	/* Transactions (txn.c). */
 	TAILQ_HEAD(, txn)	 txns;
@@ -412,6 +422,16 @@ void		 buf_drain(struct buf *, size_t);
 void		 buf_reset(struct buf *);
 void		 buf_free(struct buf *);
 size_t		 buf_used(const struct buf *);
+
+/*
+ * evset.c: counts of watch events by a keyed hash of their payload.
+ */
+uint64_t	 evset_hash(const void *payload, size_t len);
+unsigned int	 evset_count(const struct evset *, uint64_t);
+int		 evset_add(struct evset *, uint64_t);
+void		 evset_del(struct evset *, uint64_t);
+void		 evset_clear(struct evset *);
+void		 evset_free(struct evset *);
 
 /*
  * conn.c

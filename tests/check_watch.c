@@ -227,10 +227,11 @@ watch_writes(int s, int w, const char *path, int n)
 	int	i;
 
 	snprintf(p, sizeof p, "%s/x", path);
-	for (i = 0; i < n; i++)
+	/* One at a time: an event the same as one waiting would be dropped. */
+	for (i = 0; i < n; i++) {
 		write_str(s, p, "v");
-	for (i = 0; i < n; i++)
 		expect_event(w, p, "perf");
+	}
 }
 
 /* The watch index's probe counter, read from CONTROL memreport. */
@@ -768,6 +769,45 @@ START_TEST(test_slow_watcher)
 END_TEST
 
 /*
+ * An event the same as one still waiting for a watcher is dropped
+ * (XSA-326): a watcher that does not read while a node is rewritten
+ * 2000 times keeps its connection (the bound is 64 KiB here, the events
+ * would be 6 MB), then hears of the node, and goes on hearing.
+ */
+START_TEST(test_same_event_dropped)
+{
+	static char		buf[XS_PAYLOAD_MAX + 1];
+	struct xs_header	h;
+	char			tok[3001];
+	int			slow = fixture_connect(&fx), i, rc, got = 0;
+
+	memset(tok, 's', sizeof tok - 1);
+	tok[sizeof tok - 1] = '\0';
+	watch_ok(slow, "/d", tok);
+	for (i = 0; i < 2000; i++)
+		write_str(fd, "/d", i % 2 ? "a" : "b");
+	/* It is still served: what waited for it, then its reply. */
+	fixture_send(slow, XS_READ, 7, 0, "/d", 3);
+	for (;;) {
+		rc = fixture_recv(slow, &h, buf, 10000);
+		ck_assert_msg(rc == 0, "the watcher was dropped after %d "
+		    "events", got);
+		if (h.type != XS_WATCH_EVENT)
+			break;
+		ck_assert_str_eq(buf, "/d");
+		got++;
+	}
+	ck_assert_uint_eq(h.type, XS_READ);
+	ck_assert_uint_eq(h.req_id, 7);
+	ck_assert_int_ge(got, 1);
+	ck_assert_int_lt(got, 200);
+	write_str(fd, "/d", "after");
+	expect_event(slow, "/d", tok);
+	close(slow);
+}
+END_TEST
+
+/*
  * The cost of a change does not grow with the number of watches on
  * other paths (100,000 here, some below the changed node): the index
  * probes the changed path and its ancestors only.
@@ -858,6 +898,7 @@ watch_suite(void)
 	tcase_set_timeout(tc, 300);
 	tcase_add_test(tc, test_dom0_quota);
 	tcase_add_test(tc, test_slow_watcher);
+	tcase_add_test(tc, test_same_event_dropped);
 	tcase_add_test(tc, test_unrelated_watches);
 	suite_add_tcase(s, tc);
 	return s;

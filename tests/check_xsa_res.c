@@ -980,6 +980,7 @@ xsa_res_suite(void)
 	tcase_add_test(tc, test_xsa272);
 	tcase_add_test(tc, test_xsa326_replies);
 	tcase_add_test(tc, test_xsa326_events);
+	tcase_add_test(tc, test_xsa326_dom0_events);
 	tcase_add_test(tc, test_xsa326_txn);
 	tcase_add_test(tc, test_xsa330);
 	tcase_add_test(tc, test_xsa416);
@@ -990,14 +991,6 @@ xsa_res_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_xsa414);
-	suite_add_tcase(s, tc);
-
-	/* Not yet fixed: see the "open" case of check_xsa.c. */
-	tc = tcase_create("open");
-	tcase_set_tags(tc, "open");
-	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_set_timeout(tc, 180);
-	tcase_add_test(tc, test_xsa326_dom0_events);
 	suite_add_tcase(s, tc);
 	return s;
 }
