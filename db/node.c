@@ -40,12 +40,18 @@ struct store_rm_item {
 	uint64_t	 bytes;
 	uint32_t	 owner;
 	uint16_t	 seq;
+	size_t		 perms;		/* its list, in the subtree's perms */
+	uint32_t	 nperms;
+	uint64_t	 gen;
 };
 
 /* The subtree being removed. */
 struct store_rm {
 	struct store_txn	*t;
 	struct store_buf	 arena;
+	struct xs_perm		*perms;		/* the lists of the items */
+	size_t			 nperms;
+	size_t			 pcap;
 	struct store_rm_item	*items;
 	size_t			 n;
 	size_t			 cap;
@@ -77,6 +83,10 @@ static int	 store_rm_child_xs(void *, const char *, size_t);
 static int	 store_rm_usage(struct store_rm *, uint32_t, int64_t,
 		     int64_t);
 static int	 store_rm_collect(struct store_rm *);
+static int	 store_rm_keep_perms(struct store_rm *, struct store_rm_item *,
+		     const struct store_nrec *);
+static void	 store_rm_old(const struct store_rm *, size_t,
+		     struct store_change_old *);
 static int	 store_rm_delete(struct store_rm *, size_t);
 
 /*
@@ -360,7 +370,7 @@ done:
 		return (store_txn_fail(t, error));
 	if (created != NULL)
 		*created = made;
-	store_report(t, STORE_CHANGE_WRITE, path);
+	store_report(t, STORE_CHANGE_WRITE, path, NULL);
 	return (0);
 }
 
@@ -386,7 +396,8 @@ int
 store_node_set_perms(struct store_txn *t, const char *path,
     const struct xs_perm *perms, unsigned int nperms)
 {
-	struct store_nrec	*n = &t->nr[0];
+	struct store_nrec	*n = &t->nr[0], *keep = &t->nr[1];
+	struct store_change_old	 was;
 	size_t			 plen;
 	uint64_t		 bytes;
 	uint32_t		 old;
@@ -408,6 +419,14 @@ store_node_set_perms(struct store_txn *t, const char *path,
 	old = n->perms[0].domid;
 	bytes = store_usage_bytes(n->vlen, n->nperms,
 	    plen - store_name_off(path, plen));
+	/* The list it had, for the observer (n's may go with the update). */
+	if ((error = store_nrec_perms_reserve(keep, n->nperms)) != 0)
+		return (store_txn_fail(t, error));
+	memcpy(keep->pbuf, n->perms, n->nperms * sizeof *keep->pbuf);
+	memset(&was, 0, sizeof was);
+	was.perms = keep->pbuf;
+	was.nperms = n->nperms;
+	was.gen = n->gen;
 	n->perms = (struct xs_perm *)perms;
 	n->nperms = nperms;
 	n->gen = ++t->counter;
@@ -417,7 +436,7 @@ store_node_set_perms(struct store_txn *t, const char *path,
 	if (t->xs != NULL && (error = store_xs_log(t, STORE_OP_PERMS, path,
 	    NULL, 0, 0, perms, nperms)) != 0)
 		return (store_txn_fail(t, error));
-	store_report(t, STORE_CHANGE_PERMS, path);
+	store_report(t, STORE_CHANGE_PERMS, path, &was);
 	return (0);
 }
 
@@ -518,6 +537,50 @@ store_rm_usage(struct store_rm *rm, uint32_t domid, int64_t nodes,
 	return (0);
 }
 
+/* Keep the permission list of an item for the observer. */
+static int
+store_rm_keep_perms(struct store_rm *rm, struct store_rm_item *it,
+    const struct store_nrec *n)
+{
+	struct xs_perm	*p;
+	size_t		 cap;
+
+	if (rm->nperms + n->nperms > rm->pcap) {
+		cap = rm->pcap == 0 ? 64 : rm->pcap;
+		while (cap < rm->nperms + n->nperms)
+			cap *= 2;
+		if ((p = reallocarray(rm->perms, cap, sizeof *p)) == NULL)
+			return (ENOMEM);
+		rm->perms = p;
+		rm->pcap = cap;
+	}
+	memcpy(rm->perms + rm->nperms, n->perms, n->nperms * sizeof *p);
+	it->perms = rm->nperms;
+	it->nperms = n->nperms;
+	it->gen = n->gen;
+	rm->nperms += n->nperms;
+	return (0);
+}
+
+/* What removing item i takes away: its list, and its parent's. */
+static void
+store_rm_old(const struct store_rm *rm, size_t i,
+    struct store_change_old *old)
+{
+	const struct store_rm_item	*it = &rm->items[i];
+	const struct store_rm_item	*up = &rm->items[it->parent];
+
+	memset(old, 0, sizeof *old);
+	old->perms = rm->perms + it->perms;
+	old->nperms = it->nperms;
+	old->gen = it->gen;
+	if (i != 0) {
+		old->pperms = rm->perms + up->perms;
+		old->npperms = up->nperms;
+		old->pgen = up->gen;
+	}
+}
+
 /*
  * Collect the subtree breadth first: item 0 (the node named) is there
  * already; each item is looked up and its children queued.
@@ -557,6 +620,8 @@ store_rm_collect(struct store_rm *rm)
 		it->bytes = store_usage_bytes(n->vlen, n->nperms,
 		    it->len - store_name_off(path, it->len));
 		it->seq = n->seq;
+		if ((error = store_rm_keep_perms(rm, it, n)) != 0)
+			break;
 		if (n->nchildren == 0 && t->xs == NULL)
 			continue;
 		/* Queuing children may move the arena: list from a copy. */
@@ -604,6 +669,7 @@ store_node_rm(struct store_txn *t, const char *path, unsigned int *removed)
 {
 	struct store_rm		 rm;
 	struct store_nrec	*p = &t->nr[1];
+	struct store_change_old	 old;
 	size_t			 plen, pplen, nlen, i;
 	uint64_t		 gen;
 	int			 error;
@@ -639,9 +705,12 @@ store_node_rm(struct store_txn *t, const char *path, unsigned int *removed)
 	for (i = rm.n; i-- > 0;) {
 		if ((error = store_rm_delete(&rm, i)) != 0)
 			goto fail;
-		if (i != 0)
+		if (i != 0) {
+			store_rm_old(&rm, i, &old);
 			store_report(t, STORE_CHANGE_RM_CHILD,
-			    (const char *)rm.arena.data + rm.items[i].off);
+			    (const char *)rm.arena.data + rm.items[i].off,
+			    &old);
+		}
 	}
 
 	/* The parent loses a child. */
@@ -677,12 +746,14 @@ store_node_rm(struct store_txn *t, const char *path, unsigned int *removed)
 		goto fail;
 	if (removed != NULL)
 		*removed = (unsigned int)rm.n;
-	store_report(t, STORE_CHANGE_RM, path);
+	store_rm_old(&rm, 0, &old);
+	store_report(t, STORE_CHANGE_RM, path, &old);
 	error = 0;
 
 fail:
 	free(rm.items);
 	free(rm.usage);
+	free(rm.perms);
 	store_buf_free(&rm.arena);
 	if (error != 0)
 		store_txn_fail(t, error);

@@ -268,7 +268,7 @@ int		 store_mdb_error(struct store *, int, const char *);
 int		 store_txn_fail(struct store_txn *, int);
 int		 store_txn_usable(struct store_txn *, bool);
 void		 store_report(struct store_txn *, enum store_change,
-		     const char *);
+		     const char *, const struct store_change_old *);
 int		 store_buf_reserve(struct store_buf *, size_t);
 void		 store_buf_free(struct store_buf *);
 int		 store_read_counter(struct store *, MDB_txn *, uint64_t *);

@@ -179,10 +179,11 @@ store_txn_usable(struct store_txn *t, bool change)
 
 /* Tell t's observer about a change. */
 void
-store_report(struct store_txn *t, enum store_change kind, const char *path)
+store_report(struct store_txn *t, enum store_change kind, const char *path,
+    const struct store_change_old *old)
 {
 	if (t->obs != NULL)
-		t->obs(t->obs_arg, kind, path);
+		t->obs(t->obs_arg, kind, path, old);
 }
 
 /* Make buf hold at least size bytes. */

@@ -84,15 +84,31 @@ enum store_change {
 };
 
 /*
+ * The permissions a change took away: the node's list before a SET_PERMS
+ * or a removal, and for a descendant removed with an RM its parent's
+ * list too (removed as well, so not to be read any more). Valid during
+ * the observer's call only.
+ */
+struct store_change_old {
+	const struct xs_perm	*perms;
+	unsigned int		 nperms;
+	uint64_t		 gen;		/* the node's, with perms */
+	const struct xs_perm	*pperms;	/* STORE_CHANGE_RM_CHILD */
+	unsigned int		 npperms;
+	uint64_t		 pgen;
+};
+
+/*
  * Called after every change made through a transaction, including the
  * changes replayed by store_txn_apply, in the order they are made. For
  * a removal, each descendant is reported before the node named in the RM.
  * A write or mkdir reports the path it names, once (ancestors it created
  * are not reported: a watch on them sees the named path); a mkdir of an
- * existing node changes nothing and reports nothing.
+ * existing node changes nothing and reports nothing. old is NULL for a
+ * write.
  */
 typedef void	 store_observer_fn(void *arg, enum store_change kind,
-		     const char *path);
+		     const char *path, const struct store_change_old *old);
 
 /* Transaction kinds for store_txn_begin. */
 #define STORE_TXN_READ		0x1	/* a read snapshot */

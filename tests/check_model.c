@@ -226,7 +226,8 @@ static void	 model_trace(struct model_run *, const char *, ...)
 		     __attribute__((format(printf, 2, 3)));
 static void	 model_fail(struct model_run *, const char *, ...)
 		     __attribute__((format(printf, 2, 3), noreturn));
-static void	 model_observer(void *, enum store_change, const char *);
+static void	 model_observer(void *, enum store_change, const char *,
+		     const struct store_change_old *);
 static void	 model_rec_clear(struct model_run *);
 static void	 model_log_changes(struct model_run *,
 		     const struct model_changes *);
@@ -387,10 +388,12 @@ model_fail(struct model_run *r, const char *fmt, ...)
 
 /* The store's observer: keep every report. */
 static void
-model_observer(void *arg, enum store_change kind, const char *path)
+model_observer(void *arg, enum store_change kind, const char *path,
+    const struct store_change_old *old)
 {
 	struct model_run	*r = arg;
 
+	(void)old;
 	if (r->nrec == r->recalloc) {
 		r->recalloc = r->recalloc == 0 ? 64 : r->recalloc * 2;
 		r->rec = model_xrealloc(r->rec, r->recalloc * sizeof *r->rec);

@@ -758,6 +758,9 @@ START_TEST(test_observer)
 	ck_assert_str_eq(ev.path[1], "/o/c");
 	ck_assert_int_eq(ev.kind[2], STORE_CHANGE_PERMS);
 	ck_assert_str_eq(ev.path[2], "/o/c");
+	/* What each change took away: nothing, then the list replaced. */
+	ck_assert_ptr_null(ev.old[0]);
+	ck_assert_str_eq(ev.old[2], "n0");
 
 	ck_assert_int_eq(store_rm(w, "/o", NULL), 0);
 	ck_assert_uint_eq(ev.n, 7);
@@ -774,6 +777,11 @@ START_TEST(test_observer)
 	ck_assert_uint_lt(pos_b, pos_a);
 	ck_assert_int_eq(ev.kind[6], STORE_CHANGE_RM);
 	ck_assert_str_eq(ev.path[6], "/o");
+	/* A removed node's list, and for a descendant its parent's. */
+	for (i = 3; i < 6; i++)
+		ck_assert_str_eq(ev.old[i], strcmp(ev.path[i], "/o/c") == 0 ?
+		    "r0/n0" : "n0/n0");
+	ck_assert_str_eq(ev.old[6], "n0");
 
 	/* A nested transaction reports to its parent's observer. */
 	n = st_begin(s, w, STORE_TXN_WRITE);

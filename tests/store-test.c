@@ -170,7 +170,8 @@ st_check(struct store *s)
 
 /* Record one change. */
 void
-st_observer(void *arg, enum store_change kind, const char *path)
+st_observer(void *arg, enum store_change kind, const char *path,
+    const struct store_change_old *old)
 {
 	struct st_events	*ev = arg;
 	unsigned int		 cap;
@@ -179,12 +180,44 @@ st_observer(void *arg, enum store_change kind, const char *path)
 		cap = ev->cap == 0 ? 16 : ev->cap * 2;
 		ev->kind = realloc(ev->kind, cap * sizeof *ev->kind);
 		ev->path = realloc(ev->path, cap * sizeof *ev->path);
-		ck_assert(ev->kind != NULL && ev->path != NULL);
+		ev->old = realloc(ev->old, cap * sizeof *ev->old);
+		ck_assert(ev->kind != NULL && ev->path != NULL &&
+		    ev->old != NULL);
 		ev->cap = cap;
 	}
 	ev->kind[ev->n] = kind;
 	ck_assert_ptr_nonnull(ev->path[ev->n] = strdup(path));
+	ev->old[ev->n] = old != NULL ? st_old_string(old) : NULL;
 	ev->n++;
+}
+
+/* Append a permission list as "n1,r2" to s (size bytes). */
+static void
+st_perms_cat(char *s, size_t size, const struct xs_perm *p, unsigned int n)
+{
+	char		one[32];
+	unsigned int	i;
+
+	for (i = 0; i < n; i++) {
+		ck_assert_uint_ne(xs_perm_format(&p[i], one, sizeof one), 0);
+		if (i > 0)
+			strncat(s, ",", size - strlen(s) - 1);
+		strncat(s, one, size - strlen(s) - 1);
+	}
+}
+
+/* What a change took away, as st_events keeps it (malloc'ed). */
+char *
+st_old_string(const struct store_change_old *old)
+{
+	char	s[1024] = "";
+
+	st_perms_cat(s, sizeof s, old->perms, old->nperms);
+	if (old->pperms != NULL) {
+		strncat(s, "/", sizeof s - strlen(s) - 1);
+		st_perms_cat(s, sizeof s, old->pperms, old->npperms);
+	}
+	return strdup(s);
 }
 
 /* Free recorded changes. */
@@ -193,9 +226,12 @@ st_events_free(struct st_events *ev)
 {
 	unsigned int	i;
 
-	for (i = 0; i < ev->n; i++)
+	for (i = 0; i < ev->n; i++) {
 		free(ev->path[i]);
+		free(ev->old[i]);
+	}
 	free(ev->path);
+	free(ev->old);
 	free(ev->kind);
 	memset(ev, 0, sizeof *ev);
 }

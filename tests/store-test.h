@@ -17,6 +17,9 @@ struct st_events {
 	unsigned int	 cap;
 	int		*kind;
 	char		**path;
+	char		**old;	/* "n1,r2" or, for a descendant removed,
+				   "n1,r2/b3" with its parent's list; NULL
+				   for a write */
 };
 
 /* A fresh directory under $TMPDIR (or /tmp); free with st_rmdir. */
@@ -43,8 +46,12 @@ char		*st_list(struct store_txn *, const char *);
 /* The number of problems store_check finds (printing them). */
 unsigned long	 st_check(struct store *);
 
-/* An observer that records kinds and paths. */
-void		 st_observer(void *, enum store_change, const char *);
+/* An observer that records kinds, paths and old permissions. */
+void		 st_observer(void *, enum store_change, const char *,
+		     const struct store_change_old *);
+
+/* What a change took away, as st_events keeps it (malloc'ed). */
+char		*st_old_string(const struct store_change_old *);
 
 /* Free what an observer recorded. */
 void		 st_events_free(struct st_events *);
