@@ -126,7 +126,9 @@ struct domain_table {
 
 /* Changes made outside a request, fired once committed. */
 struct domain_changes {
-	struct buf	 chg;		/* kind byte, path, NUL; in order */
+	struct buf	 chg;		/* kind byte, path, NUL, offset in
+					   old; in order */
+	struct buf	 old;		/* watch_old_keep's */
 	bool		 failed;	/* out of memory: events lost */
 };
 
@@ -164,7 +166,8 @@ static int	 domain_drop_store(struct xsdbd *, struct store_txn *,
 		    struct domain *, store_observer_fn *, void *);
 static void	 domain_drop_conn(struct xsdbd *, struct domain *);
 static void	 domain_fire(struct xsdbd *, const char *, unsigned int);
-static void	 domain_note(void *, enum store_change, const char *);
+static void	 domain_note(void *, enum store_change, const char *,
+		     const struct store_change_old *);
 static void	 domain_fire_changes(struct xsdbd *, struct domain_changes *);
 static int	 domain_attach(struct xsdbd *, struct domain *,
 		    struct store_txn *);
@@ -823,30 +826,41 @@ domain_fire(struct xsdbd *xd, const char *special, unsigned int domid)
 
 /* Observer of a transaction of our own: keep each change for later. */
 static void
-domain_note(void *arg, enum store_change kind, const char *path)
+domain_note(void *arg, enum store_change kind, const char *path,
+    const struct store_change_old *old)
 {
 	struct domain_changes	*dc = arg;
 	char			 k = (char)kind;
+	size_t			 off = watch_old_keep(&dc->old, old);
+	size_t			 len = dc->chg.len;
 
 	if (buf_add(&dc->chg, &k, 1) != 0 ||
-	    buf_add(&dc->chg, path, strlen(path) + 1) != 0)
+	    buf_add(&dc->chg, path, strlen(path) + 1) != 0 ||
+	    buf_add(&dc->chg, &off, sizeof off) != 0) {
+		dc->chg.len = len;
 		dc->failed = true;
+	}
 }
 
 /* Fire the changes of a committed transaction of our own, in order. */
 static void
 domain_fire_changes(struct xsdbd *xd, struct domain_changes *dc)
 {
-	size_t	off = 0;
+	struct store_change_old	 old;
+	const char		*path;
+	size_t			 off = 0, kept;
 
 	if (dc->failed)
 		log_warnx("out of memory: events of released domains lost");
-	while (off < dc->chg.len) {
-		watch_changed(xd, (enum store_change)dc->chg.data[off],
-		    dc->chg.data + off + 1);
-		off += 1 + strlen(dc->chg.data + off + 1) + 1;
+	while (off + 1 < dc->chg.len) {
+		path = dc->chg.data + off + 1;
+		memcpy(&kept, path + strlen(path) + 1, sizeof kept);
+		watch_changed(xd, (enum store_change)dc->chg.data[off], path,
+		    watch_old_load(&dc->old, kept, &old));
+		off += 1 + strlen(path) + 1 + sizeof kept;
 	}
 	buf_free(&dc->chg);
+	buf_free(&dc->old);
 }
 
 /*
@@ -996,6 +1010,7 @@ fail:
 	if (t != NULL)
 		store_txn_abort(t);
 	buf_free(&dc.chg);
+	buf_free(&dc.old);
 	domain_free(xd);
 	return rc;
 }
@@ -1522,6 +1537,7 @@ fail:
 			group_write_end(xd, rc);
 	}
 	buf_free(&dc.chg);
+	buf_free(&dc.old);
 	buf_free(&gone);
 	buf_free(&owners);
 }

@@ -280,7 +280,8 @@ group_write_end(struct xsdbd *xd, int err)
 
 /* The store's observer: record one change. */
 void
-group_note_change(void *arg, enum store_change kind, const char *path)
+group_note_change(void *arg, enum store_change kind, const char *path,
+    const struct store_change_old *old)
 {
 	struct xsdbd		*xd = arg;
 	struct group		*g = &xd->group;
@@ -298,6 +299,7 @@ group_note_change(void *arg, enum store_change kind, const char *path)
 	gc = &g->chgv[g->nchg++];
 	gc->kind = kind;
 	gc->path = off;
+	gc->old = watch_old_keep(&g->paths, old);
 	gc->dropped = false;
 	gc->fired = false;
 }
@@ -518,6 +520,7 @@ group_fire(struct xsdbd *xd, size_t begin, size_t end)
 {
 	struct group		*g = &xd->group;
 	struct group_change	*gc;
+	struct store_change_old	 old;
 	size_t			 i;
 
 	for (i = begin; i < end && i < g->nchg; i++) {
@@ -525,7 +528,8 @@ group_fire(struct xsdbd *xd, size_t begin, size_t end)
 		if (gc->dropped || gc->fired)
 			continue;
 		gc->fired = true;
-		watch_changed(xd, gc->kind, g->paths.data + gc->path);
+		watch_changed(xd, gc->kind, g->paths.data + gc->path,
+		    watch_old_load(&g->paths, gc->old, &old));
 	}
 }
 

@@ -434,7 +434,7 @@ op_set_special_perms(struct request *req, const char *path,
 	if ((rc = store_meta_put(req->st, name, perms,
 	    n * sizeof *perms)) != 0)
 		return rc;
-	group_note_change(req->xd, STORE_CHANGE_PERMS, path);
+	group_note_change(req->xd, STORE_CHANGE_PERMS, path, NULL);
 	return request_ack(req);
 }
 

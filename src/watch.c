@@ -213,11 +213,11 @@ static void	 watch_probe(struct watch_index *, const char *, size_t,
 static int	 watch_match_add(struct watch_index *, struct watch *);
 static int	 watch_seq_cmp(const void *, const void *);
 static void	 watch_fire(struct xsdbd *, const char *, enum watch_match,
-		    const struct xs_perm *, unsigned int);
+		    const struct store_change_old *);
 static bool	 watch_can_read(const struct conn *, const struct xs_perm *,
 		     unsigned int, uint64_t);
 static bool	 watch_permitted(struct xsdbd *, struct conn *, const char *,
-		    const struct xs_perm *, unsigned int, struct store_txn **,
+		    const struct store_change_old *, struct store_txn **,
 		    bool *);
 static int	 watch_txn(struct xsdbd *, struct store_txn **, bool *);
 static int	 watch_perms_copy(struct watch_perms *,
@@ -883,21 +883,26 @@ watch_special_permitted(struct xsdbd *xd, const struct conn *c,
 }
 
 /*
- * May c hear of the change of path (Xen's watch_permitted)? old is the
- * node's list before a permission change or removal, if known. *t is
- * begun on first need (*own: it is ours to end).
+ * May c hear of the change of path (Xen's watch_permitted)? It may if it
+ * could read the node before the change (old, for a permission change
+ * or a removal), or can read the node or its parent now; a descendant
+ * removed with an RM goes by its own list and its parent's, both gone.
+ * *t is begun on first need (*own: it is ours to end).
  */
 static bool
 watch_permitted(struct xsdbd *xd, struct conn *c, const char *path,
-    const struct xs_perm *old, unsigned int nold, struct store_txn **t,
-    bool *own)
+    const struct store_change_old *old, struct store_txn **t, bool *own)
 {
 	struct watch_index	*wi = xd->watches;
 
 	if (c->privileged)
 		return true;
-	if (old != NULL && watch_can_read(c, old, nold, REQUEST_GEN_ANY))
+	if (old != NULL && watch_can_read(c, old->perms, old->nperms,
+	    old->gen))
 		return true;
+	if (old != NULL && old->pperms != NULL)
+		return watch_can_read(c, old->pperms, old->npperms,
+		    old->pgen);
 	if (*t == NULL && watch_txn(xd, t, own) != 0) {
 		*t = NULL;
 		return false;
@@ -916,7 +921,7 @@ watch_permitted(struct xsdbd *xd, struct conn *c, const char *path,
 /* Queue the events of one change of path. */
 static void
 watch_fire(struct xsdbd *xd, const char *path, enum watch_match match,
-    const struct xs_perm *old, unsigned int nold)
+    const struct store_change_old *old)
 {
 	struct watch_index	*wi = xd->watches;
 	struct store_txn	*t = NULL;
@@ -974,7 +979,7 @@ watch_fire(struct xsdbd *xd, const char *path, enum watch_match match,
 		w = wi->match[i];
 		if (w->conn != last) {
 			last = w->conn;
-			ok = watch_permitted(xd, w->conn, path, old, nold, &t,
+			ok = watch_permitted(xd, w->conn, path, old, &t,
 			    &own);
 		}
 		if (!ok)
@@ -988,15 +993,77 @@ watch_fire(struct xsdbd *xd, const char *path, enum watch_match match,
 		store_txn_abort(t);
 }
 
-/* Queue events for a committed change. */
+/* Queue events for a committed change; old as the store reported it. */
 void
-watch_changed(struct xsdbd *xd, enum store_change kind, const char *path)
+watch_changed(struct xsdbd *xd, enum store_change kind, const char *path,
+    const struct store_change_old *old)
 {
 	/* Xen 4.17 fires nothing for SET_PERMS on a special path. */
 	if (path[0] != '/')
 		return;
 	watch_fire(xd, path, kind == STORE_CHANGE_RM_CHILD ? WATCH_EXACT :
-	    WATCH_SUBTREE, NULL, 0);
+	    WATCH_SUBTREE, old);
+}
+
+/* How watch_old_keep lays out what a change took away. */
+struct watch_old {
+	uint64_t	gen;
+	uint64_t	pgen;
+	uint32_t	nperms;
+	uint32_t	npperms;
+	/* then nperms, then npperms struct xs_perm */
+};
+
+/*
+ * Keep what a change took away at the end of b until the change fires.
+ * Returns its offset in b, or WATCH_OLD_NONE for nothing kept (old NULL,
+ * or no memory: the event then goes by the permissions in the store).
+ */
+size_t
+watch_old_keep(struct buf *b, const struct store_change_old *old)
+{
+	static const char	zero[_Alignof(struct watch_old)];
+	struct watch_old	wo;
+	size_t			pad, off, len = b->len;
+
+	if (old == NULL || old->nperms == 0)
+		return WATCH_OLD_NONE;
+	pad = (_Alignof(struct watch_old) - len % _Alignof(struct watch_old)) %
+	    _Alignof(struct watch_old);
+	off = len + pad;
+	memset(&wo, 0, sizeof wo);
+	wo.gen = old->gen;
+	wo.pgen = old->pgen;
+	wo.nperms = old->nperms;
+	wo.npperms = old->pperms != NULL ? old->npperms : 0;
+	if (buf_add(b, zero, pad) != 0 || buf_add(b, &wo, sizeof wo) != 0 ||
+	    buf_add(b, old->perms, wo.nperms * sizeof *old->perms) != 0 ||
+	    buf_add(b, old->pperms, wo.npperms * sizeof *old->perms) != 0) {
+		b->len = len;
+		return WATCH_OLD_NONE;
+	}
+	return off;
+}
+
+/* What watch_old_keep kept at off in b, into *old; NULL if nothing. */
+const struct store_change_old *
+watch_old_load(const struct buf *b, size_t off, struct store_change_old *old)
+{
+	const struct watch_old	*wo;
+
+	if (off == WATCH_OLD_NONE || off + sizeof *wo > b->len)
+		return NULL;
+	wo = (const struct watch_old *)(const void *)(b->data + off);
+	memset(old, 0, sizeof *old);
+	old->gen = wo->gen;
+	old->perms = (const struct xs_perm *)(const void *)(wo + 1);
+	old->nperms = wo->nperms;
+	if (wo->npperms > 0) {
+		old->pgen = wo->pgen;
+		old->pperms = old->perms + wo->nperms;
+		old->npperms = wo->npperms;
+	}
+	return old;
 }
 
 /*
@@ -1012,7 +1079,7 @@ watch_special(struct xsdbd *xd, const char *path)
 	if (path[0] != '@')
 		return;
 	watch_fire(xd, path, strchr(path, '/') != NULL ? WATCH_DEPTH :
-	    WATCH_NODEPTH, NULL, 0);
+	    WATCH_NODEPTH, NULL);
 }
 
 /* Write the record of a new watch. */

@@ -279,6 +279,7 @@ struct request {
 struct group_change {
 	enum store_change	 kind;
 	size_t			 path;	/* offset of the path in group.paths */
+	size_t			 old;	/* watch_old_keep's in group.paths */
 	bool			 dropped; /* its commit failed */
 	bool			 fired;	/* handed to watch.c */
 };
@@ -523,7 +524,7 @@ int		 group_atomic_begin(struct xsdbd *, struct store_txn **);
 typedef int	 group_store_fn(struct xsdbd *, struct store_txn *, void *);
 int		 group_store(struct xsdbd *, group_store_fn *, void *);
 void		 group_note_change(void *xd, enum store_change,
-		     const char *path);
+		     const char *path, const struct store_change_old *);
 void		 group_trim_changes(struct xsdbd *, const char *path);
 int		 group_add_msg(struct xsdbd *, struct conn *,
 		     const struct xs_header *, const void *payload,
@@ -561,13 +562,20 @@ int		 op_transaction_end(struct request *);
  * watch.c
  *
  * watch_changed is called after each group commit for every change in
- * commit order (descendants of a removed node before the node). Events go
- * out with conn_queue_event.
+ * commit order (descendants of a removed node before the node), with the
+ * permissions the change took away, which watch_old_keep keeps in a
+ * buffer until then and watch_old_load gives back. Events go out with
+ * conn_queue_event.
  */
+#define WATCH_OLD_NONE	SIZE_MAX	/* no permissions kept */
+
 int		 watch_init(struct xsdbd *);
 void		 watch_free(struct xsdbd *);
 void		 watch_changed(struct xsdbd *, enum store_change,
-		     const char *path);
+		     const char *path, const struct store_change_old *);
+size_t		 watch_old_keep(struct buf *, const struct store_change_old *);
+const struct store_change_old *watch_old_load(const struct buf *, size_t,
+		     struct store_change_old *);
 void		 watch_special(struct xsdbd *, const char *path);
 void		 watch_conn_free(struct conn *);
 int		 watch_forget_domain(struct xsdbd *, struct store_txn *,

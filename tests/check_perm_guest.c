@@ -583,6 +583,46 @@ START_TEST(test_watch_events)
 }
 END_TEST
 
+/*
+ * Events of changes that take a right away go by the node's permissions
+ * before the change, as in Xen's daemon: a guest hears that it lost the
+ * right to read a node, and that a node it could read was removed, even
+ * with itself or its parent (removed too) now out of its reach.
+ */
+START_TEST(test_watch_events_old_perms)
+{
+	d0_node("/o", "n0", NULL);
+	d0_node("/o/a", "n0", "r5", NULL);
+	d0_node("/o/b", "n0", "r5", NULL);
+	d0_node("/o/d/kid", "n0", "r5", NULL);
+	ck_assert_int_eq(d0(XS_SET_PERMS, "/o/d", "n0", NULL), 0);
+	d0_node("/o/e", "n0", "r5", NULL);
+	d0_node("/o/e/kid", "n0", NULL);
+	ck_assert_int_eq(gr(g5, XS_WATCH, "/o", "t", NULL), 0);
+	ck_assert_int_eq(gr(g5, XS_WATCH, "/o/d/kid", "d", NULL), 0);
+	ck_assert_int_eq(gr(g5, XS_WATCH, "/o/e/kid", "e", NULL), 0);
+	events_are(g5, "/o t;/o/d/kid d;/o/e/kid e;");
+
+	/* It could read /o/a, and no more. */
+	ck_assert_int_eq(d0(XS_SET_PERMS, "/o/a", "n0", NULL), 0);
+	events_are(g5, "/o/a t;");
+	ck_assert_int_eq(d0(XS_SET_PERMS, "/o/a", "n0", NULL), 0);
+	events_are(g5, "");
+	/* /o/b, which it could read, is gone. */
+	ck_assert_int_eq(d0(XS_RM, "/o/b", NULL), 0);
+	events_are(g5, "/o/b t;");
+	/*
+	 * A descendant removed with its parent (its watch only hears): by
+	 * its own list, readable /o/d/kid under an unreadable /o/d...
+	 */
+	ck_assert_int_eq(d0(XS_RM, "/o/d", NULL), 0);
+	events_are(g5, "/o/d/kid d;");
+	/* ... or by its parent's, gone with it: /o/e was readable. */
+	ck_assert_int_eq(d0(XS_RM, "/o/e", NULL), 0);
+	events_are(g5, "/o/e/kid e;/o/e t;");
+}
+END_TEST
+
 /* The priv domain is privileged as dom0 is: every node, every request. */
 START_TEST(test_priv_domain)
 {
@@ -628,6 +668,7 @@ perm_guest_suite(void)
 	tcase_add_test(tc, test_target);
 	tcase_add_test(tc, test_domid_any);
 	tcase_add_test(tc, test_watch_events);
+	tcase_add_test(tc, test_watch_events_old_perms);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("limits");
