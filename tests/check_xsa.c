@@ -42,14 +42,14 @@ static void	 die(unsigned int);
 static void
 setup(void)
 {
-	xsa_fd = -1;
+	gf_fd = -1;
 }
 
 /* Stop the daemon, remove the simulator's directory. */
 static void
 teardown(void)
 {
-	xsa_stop();
+	gf_fini();
 }
 
 /* The next message to dom0 is this watch event. */
@@ -60,7 +60,7 @@ d0_event(const char *path, const char *token)
 	char			p[XS_PAYLOAD_MAX + 1];
 	size_t			pl;
 
-	ck_assert_int_eq(fixture_recv(xsa_fd, &h, p, XSA_WAIT_MS), 0);
+	ck_assert_int_eq(fixture_recv(gf_fd, &h, p, GF_WAIT_MS), 0);
 	ck_assert_msg(h.type == XS_WATCH_EVENT,
 	    "wanted event %s %s, got type %u \"%s\"", path, token, h.type, p);
 	pl = strlen(p) + 1;
@@ -76,8 +76,8 @@ d0_quiet(void)
 	struct xs_header	h;
 	char			p[XS_PAYLOAD_MAX + 1];
 
-	fixture_send(xsa_fd, XS_GET_DOMAIN_PATH, QUIET_REQ_ID, 0, "0", 2);
-	ck_assert_int_eq(fixture_recv(xsa_fd, &h, p, XSA_WAIT_MS), 0);
+	fixture_send(gf_fd, XS_GET_DOMAIN_PATH, QUIET_REQ_ID, 0, "0", 2);
+	ck_assert_int_eq(fixture_recv(gf_fd, &h, p, GF_WAIT_MS), 0);
 	ck_assert_msg(h.type == XS_GET_DOMAIN_PATH &&
 	    h.req_id == QUIET_REQ_ID, "wanted quiet, got type %u \"%s\"",
 	    h.type, p);
@@ -93,8 +93,8 @@ d0_watch(const char *path, const char *token)
 
 	len = (size_t)snprintf(buf, sizeof buf, "%s%c%s%c", path, 0, token,
 	    0);
-	fixture_send(xsa_fd, XS_WATCH, 1, 0, buf, (uint32_t)len);
-	ck_assert_int_eq(fixture_recv(xsa_fd, &h, p, XSA_WAIT_MS), 0);
+	fixture_send(gf_fd, XS_WATCH, 1, 0, buf, (uint32_t)len);
+	ck_assert_int_eq(fixture_recv(gf_fd, &h, p, GF_WAIT_MS), 0);
 	ck_assert_msg(h.type == XS_WATCH, "watch %s: \"%s\"", path, p);
 	d0_event(path, token);
 }
@@ -106,7 +106,7 @@ d0_perms_are(const char *path, const char *want, size_t len)
 	const char	*r;
 	uint32_t	 rt, rl;
 
-	r = fixture_req1(xsa_fd, XS_GET_PERMS, 0, path, &rt, &rl);
+	r = fixture_req1(gf_fd, XS_GET_PERMS, 0, path, &rt, &rl);
 	ck_assert_uint_eq(rt, XS_GET_PERMS);
 	ck_assert_msg(rl == len && memcmp(r, want, len) == 0,
 	    "permissions of %s", path);
@@ -116,8 +116,8 @@ d0_perms_are(const char *path, const char *want, size_t len)
 static void
 d0_node(const char *path, const char *p0, const char *p1)
 {
-	xsa_d0_write(path, "v");
-	ck_assert_int_eq(xsa_d0(XS_SET_PERMS, path, p0, p1, NULL), 0);
+	fixture_write_str(gf_fd, path, "v");
+	ck_assert_int_eq(gf_d0(XS_SET_PERMS, path, p0, p1, NULL), 0);
 }
 
 /* A dom0 request of one string answers want. */
@@ -127,7 +127,7 @@ d0_is(uint32_t type, const char *arg, const char *want)
 	const char	*r;
 	uint32_t	 rt, rl;
 
-	r = fixture_req1(xsa_fd, type, 0, arg, &rt, &rl);
+	r = fixture_req1(gf_fd, type, 0, arg, &rt, &rl);
 	ck_assert_msg(rt == type && strcmp(r, want) == 0,
 	    "type %u %s: wanted \"%s\", got type %u \"%s\"", type, arg, want,
 	    rt, r);
@@ -149,9 +149,9 @@ d0_release_two(const char *a, const char *b, unsigned int nevents)
 	len = xs_wire_build(m, XS_RELEASE, 21, 0, a, (uint32_t)strlen(a) + 1);
 	len += xs_wire_build(m + len, XS_RELEASE, 22, 0, b,
 	    (uint32_t)strlen(b) + 1);
-	fixture_send_raw(xsa_fd, m, len);
+	fixture_send_raw(gf_fd, m, len);
 	while (replies < 2 || events < nevents) {
-		ck_assert_int_eq(fixture_recv(xsa_fd, &h, p, XSA_WAIT_MS), 0);
+		ck_assert_int_eq(fixture_recv(gf_fd, &h, p, GF_WAIT_MS), 0);
 		if (h.type == XS_WATCH_EVENT) {
 			events++;
 			continue;
@@ -170,9 +170,9 @@ oversize(struct sim_guest *g)
 	char			m[XS_HEADER_SIZE];
 
 	xs_wire_header_encode(m, &h);
-	ck_assert_int_eq(sim_guest_write(g, m, sizeof m, XSA_WAIT_MS), 0);
+	ck_assert_int_eq(sim_guest_write(g, m, sizeof m, GF_WAIT_MS), 0);
 	while (sim_guest_error(g) == 0)
-		ck_assert_int_eq(sim_guest_wait(g, XSA_WAIT_MS), 0);
+		ck_assert_int_eq(sim_guest_wait(g, GF_WAIT_MS), 0);
 	ck_assert_uint_eq(sim_guest_error(g), XS_RING_ERROR_PROTO);
 }
 
@@ -180,8 +180,8 @@ oversize(struct sim_guest *g)
 static void
 die(unsigned int domid)
 {
-	ck_assert_int_eq(sim_set_state(xsa_simdir, domid, "dying"), 0);
-	ck_assert_int_eq(sim_raise_virq(xsa_simdir), 0);
+	ck_assert_int_eq(sim_set_state(gf_simdir, domid, "dying"), 0);
+	ck_assert_int_eq(sim_raise_virq(gf_simdir), 0);
 }
 
 /*
@@ -194,39 +194,39 @@ START_TEST(test_xsa115)
 	struct sim_guest	*g5, *g6, *g7;
 
 	xsa_start(NULL);
-	g5 = xsa_guest(5);
+	g5 = gf_guest(5);
 	g6 = xsa_bystander(6);
-	ck_assert_int_eq(xsa_d0(XS_SET_PERMS, "/local/domain", "n0", NULL),
+	ck_assert_int_eq(gf_d0(XS_SET_PERMS, "/local/domain", "n0", NULL),
 	    0);
 	d0_node("/xsa/secret", "n0", NULL);
 	d0_node("/xsa/pub", "n0", "r5");
-	ck_assert_int_eq(xsa_gr(g5, XS_WATCH, 0, "/", "t1", NULL), 0);
-	ck_assert_int_eq(xsa_gr(g5, XS_WATCH, 0, "/xsa", "t2", NULL), 0);
-	ck_assert_int_eq(xsa_gr(g5, XS_WATCH, 0, "@introduceDomain", "t3",
+	ck_assert_int_eq(gf_gr(g5, XS_WATCH, 0, "/", "t1", NULL), 0);
+	ck_assert_int_eq(gf_gr(g5, XS_WATCH, 0, "/xsa", "t2", NULL), 0);
+	ck_assert_int_eq(gf_gr(g5, XS_WATCH, 0, "@introduceDomain", "t3",
 	    NULL), 0);
-	ck_assert_int_eq(xsa_gr(g5, XS_WATCH, 0, "@releaseDomain", "t4",
+	ck_assert_int_eq(gf_gr(g5, XS_WATCH, 0, "@releaseDomain", "t4",
 	    NULL), 0);
-	ck_assert_int_eq(xsa_gr(g5, XS_GET_DOMAIN_PATH, 0, "0", NULL), 0);
+	ck_assert_int_eq(gf_gr(g5, XS_GET_DOMAIN_PATH, 0, "0", NULL), 0);
 	sim_guest_clear_events(g5);
 
 	/* dom0's private nodes: changed, given a child, removed. */
-	xsa_d0_write("/xsa/secret", "changed");
-	xsa_d0_write("/xsa/secret/kid", "new");
-	ck_assert_int_eq(xsa_d0(XS_SET_PERMS, "/xsa/secret", "n0", "r6",
+	fixture_write_str(gf_fd, "/xsa/secret", "changed");
+	fixture_write_str(gf_fd, "/xsa/secret/kid", "new");
+	ck_assert_int_eq(gf_d0(XS_SET_PERMS, "/xsa/secret", "n0", "r6",
 	    NULL), 0);
-	ck_assert_int_eq(xsa_d0(XS_RM, "/xsa/secret", NULL), 0);
+	ck_assert_int_eq(gf_d0(XS_RM, "/xsa/secret", NULL), 0);
 	/* Another guest's nodes. */
 	ck_assert_int_eq(sim_guest_write_node(g6, 0, "data", "x"), 0);
-	ck_assert_int_eq(xsa_gr(g6, XS_RM, 0, "data", NULL), 0);
+	ck_assert_int_eq(gf_gr(g6, XS_RM, 0, "data", NULL), 0);
 	/* Another domain comes and goes. */
-	g7 = xsa_guest(7);
-	ck_assert_int_eq(xsa_d0(XS_RELEASE, "7", NULL), 0);
+	g7 = gf_guest(7);
+	ck_assert_int_eq(gf_d0(XS_RELEASE, "7", NULL), 0);
 	sim_guest_free(g7);
-	xsa_events(g5, "");
+	gf_events_are(g5, "");
 
 	/* What it may read it hears of, from both watches. */
-	xsa_d0_write("/xsa/pub", "changed");
-	xsa_events(g5, "/xsa/pub t1;/xsa/pub t2;");
+	fixture_write_str(gf_fd, "/xsa/pub", "changed");
+	gf_events_are(g5, "/xsa/pub t1;/xsa/pub t2;");
 	xsa_healthy(g6);
 	sim_guest_free(g5);
 	sim_guest_free(g6);
@@ -243,37 +243,37 @@ START_TEST(test_xsa322)
 	struct sim_guest	*g5, *g6;
 
 	xsa_start(NULL);
-	g5 = xsa_guest(5);
+	g5 = gf_guest(5);
 	g6 = xsa_bystander(6);
 	d0_node("/xsa/grant", "n0", "r5");
 	d0_node("/xsa/shared", "n0", "b5");
-	ck_assert_int_eq(xsa_gr(g5, XS_READ, 0, "/xsa/grant", NULL), 0);
+	ck_assert_int_eq(gf_gr(g5, XS_READ, 0, "/xsa/grant", NULL), 0);
 	ck_assert_int_eq(sim_guest_write_node(g5, 0, "/xsa/shared/mine",
 	    "5"), 0);
-	ck_assert_int_eq(xsa_gr(g5, XS_WATCH, 0, "/xsa/grant", "old", NULL),
+	ck_assert_int_eq(gf_gr(g5, XS_WATCH, 0, "/xsa/grant", "old", NULL),
 	    0);
 
-	ck_assert_int_eq(xsa_d0(XS_RELEASE, "5", NULL), 0);
+	ck_assert_int_eq(gf_d0(XS_RELEASE, "5", NULL), 0);
 	sim_guest_free(g5);
-	ck_assert_int_eq(xsa_d0(XS_READ, "/xsa/shared/mine", NULL), ENOENT);
+	ck_assert_int_eq(gf_d0(XS_READ, "/xsa/shared/mine", NULL), ENOENT);
 
 	/* A new domain 5: none of the old one's rights, nor its watches. */
-	g5 = xsa_guest(5);
-	ck_assert_int_eq(xsa_gr(g5, XS_READ, 0, "/xsa/grant", NULL), EACCES);
-	ck_assert_int_eq(xsa_gr(g5, XS_GET_PERMS, 0, "/xsa/grant", NULL),
+	g5 = gf_guest(5);
+	ck_assert_int_eq(gf_gr(g5, XS_READ, 0, "/xsa/grant", NULL), EACCES);
+	ck_assert_int_eq(gf_gr(g5, XS_GET_PERMS, 0, "/xsa/grant", NULL),
 	    EACCES);
 	ck_assert_int_eq(sim_guest_write_node(g5, 0, "/xsa/shared/new", "5"),
 	    EACCES);
-	ck_assert_int_eq(xsa_gr(g5, XS_READ, 0, "/xsa/shared", NULL),
+	ck_assert_int_eq(gf_gr(g5, XS_READ, 0, "/xsa/shared", NULL),
 	    EACCES);
 	/* A plain write of the node does not bring the old entry back. */
-	xsa_d0_write("/xsa/grant", "rewritten");
-	ck_assert_int_eq(xsa_gr(g5, XS_READ, 0, "/xsa/grant", NULL), EACCES);
-	xsa_events(g5, "");
+	fixture_write_str(gf_fd, "/xsa/grant", "rewritten");
+	ck_assert_int_eq(gf_gr(g5, XS_READ, 0, "/xsa/grant", NULL), EACCES);
+	gf_events_are(g5, "");
 	/* Granted anew, it is the new domain's. */
-	ck_assert_int_eq(xsa_d0(XS_SET_PERMS, "/xsa/grant", "n0", "r5",
+	ck_assert_int_eq(gf_d0(XS_SET_PERMS, "/xsa/grant", "n0", "r5",
 	    NULL), 0);
-	ck_assert_int_eq(xsa_gr(g5, XS_READ, 0, "/xsa/grant", NULL), 0);
+	ck_assert_int_eq(gf_gr(g5, XS_READ, 0, "/xsa/grant", NULL), 0);
 	ck_assert_str_eq(g5->msg, "rewritten");
 	xsa_healthy(g6);
 	sim_guest_free(g5);
@@ -291,30 +291,30 @@ START_TEST(test_xsa417)
 	struct sim_guest	*g5, *g6;
 
 	xsa_start(NULL);
-	g5 = xsa_guest(5);
+	g5 = gf_guest(5);
 	g6 = xsa_bystander(6);
 	d0_node("/xsa/grant", "n0", "r5");
-	ck_assert_int_eq(xsa_gr(g5, XS_READ, 0, "/xsa/grant", NULL), 0);
-	ck_assert_int_eq(xsa_d0(XS_RELEASE, "5", NULL), 0);
+	ck_assert_int_eq(gf_gr(g5, XS_READ, 0, "/xsa/grant", NULL), 0);
+	ck_assert_int_eq(gf_d0(XS_RELEASE, "5", NULL), 0);
 	sim_guest_free(g5);
 	/* Granted while no domain 5 exists: kept, shown, but ignored. */
-	ck_assert_int_eq(sim_set_state(xsa_simdir, 5, "gone"), 0);
+	ck_assert_int_eq(sim_set_state(gf_simdir, 5, "gone"), 0);
 	d0_node("/xsa/early", "n0", "r5");
 	d0_perms_are("/xsa/early", "n0\0r5", 6);
 
 	/* The toolstack builds the new domain 5, and the node is written. */
-	ck_assert_int_eq(sim_guest_new(xsa_simdir, 5, XSA_PORT_BASE + 5, true,
+	ck_assert_int_eq(sim_guest_new(gf_simdir, 5, GF_PORT_BASE + 5, true,
 	    &g5), 0);
-	ck_assert_int_eq(sim_home_make(xsa_fx.sock, 5), 0);
-	xsa_d0_write("/xsa/grant", "meant for the old domain 5");
-	xsa_d0_write("/xsa/grant/kid", "too");
-	ck_assert_int_eq(sim_guest_introduce(g5, xsa_fx.sock), 0);
-	ck_assert_int_eq(xsa_gr(g5, XS_READ, 0, "/xsa/grant", NULL), EACCES);
-	ck_assert_int_eq(xsa_gr(g5, XS_DIRECTORY, 0, "/xsa/grant", NULL),
+	ck_assert_int_eq(sim_home_make(gf_fx.sock, 5), 0);
+	fixture_write_str(gf_fd, "/xsa/grant", "meant for the old domain 5");
+	fixture_write_str(gf_fd, "/xsa/grant/kid", "too");
+	ck_assert_int_eq(sim_guest_introduce(g5, gf_fx.sock), 0);
+	ck_assert_int_eq(gf_gr(g5, XS_READ, 0, "/xsa/grant", NULL), EACCES);
+	ck_assert_int_eq(gf_gr(g5, XS_DIRECTORY, 0, "/xsa/grant", NULL),
 	    EACCES);
-	ck_assert_int_eq(xsa_gr(g5, XS_READ, 0, "/xsa/grant/kid", NULL),
+	ck_assert_int_eq(gf_gr(g5, XS_READ, 0, "/xsa/grant/kid", NULL),
 	    EACCES);
-	ck_assert_int_eq(xsa_gr(g5, XS_READ, 0, "/xsa/early", NULL), EACCES);
+	ck_assert_int_eq(gf_gr(g5, XS_READ, 0, "/xsa/early", NULL), EACCES);
 	d0_perms_are("/xsa/early", "n0\0r5", 6);
 	xsa_healthy(g6);
 	sim_guest_free(g5);
@@ -329,8 +329,8 @@ d0_ok_in(uint32_t tx, uint32_t type, const char *payload, size_t len)
 	struct xs_header	h;
 	char			buf[XS_PAYLOAD_MAX + 1];
 
-	fixture_send(xsa_fd, type, 1, tx, payload, len);
-	ck_assert_int_eq(fixture_recv(xsa_fd, &h, buf, XSA_WAIT_MS), 0);
+	fixture_send(gf_fd, type, 1, tx, payload, len);
+	ck_assert_int_eq(fixture_recv(gf_fd, &h, buf, GF_WAIT_MS), 0);
 	ck_assert_msg(h.type == type, "type %u: got %u \"%s\"", type, h.type,
 	    buf);
 }
@@ -349,22 +349,22 @@ START_TEST(test_grant_before_introduce)
 
 	xsa_start(NULL);
 	g6 = xsa_bystander(6);
-	ck_assert_int_eq(sim_guest_new(xsa_simdir, 7, XSA_PORT_BASE + 7, true,
+	ck_assert_int_eq(sim_guest_new(gf_simdir, 7, GF_PORT_BASE + 7, true,
 	    &g7), 0);
-	r = fixture_req1(xsa_fd, XS_TRANSACTION_START, 0, "", &rt, &rl);
+	r = fixture_req1(gf_fd, XS_TRANSACTION_START, 0, "", &rt, &rl);
 	ck_assert_uint_eq(rt, XS_TRANSACTION_START);
 	tx = (uint32_t)strtoul(r, NULL, 10);
 	d0_ok_in(tx, XS_WRITE, "/xsa/seven\0v", 12);
 	d0_ok_in(tx, XS_SET_PERMS, "/xsa/seven\0n0\0r7", 17);
 	d0_ok_in(tx, XS_TRANSACTION_END, "T", 2);
-	ck_assert_int_eq(sim_home_make(xsa_fx.sock, 7), 0);
-	ck_assert_int_eq(sim_guest_introduce(g7, xsa_fx.sock), 0);
-	ck_assert_int_eq(xsa_gr(g7, XS_READ, 0, "/xsa/seven", NULL), 0);
+	ck_assert_int_eq(sim_home_make(gf_fx.sock, 7), 0);
+	ck_assert_int_eq(sim_guest_introduce(g7, gf_fx.sock), 0);
+	ck_assert_int_eq(gf_gr(g7, XS_READ, 0, "/xsa/seven", NULL), 0);
 	ck_assert_str_eq(g7->msg, "v");
-	xsa_restart();
-	ck_assert_int_eq(xsa_gr(g7, XS_READ, 0, "/xsa/seven", NULL), 0);
-	xsa_d0_write("/xsa/seven", "w");
-	ck_assert_int_eq(xsa_gr(g7, XS_READ, 0, "/xsa/seven", NULL), 0);
+	gf_restart();
+	ck_assert_int_eq(gf_gr(g7, XS_READ, 0, "/xsa/seven", NULL), 0);
+	fixture_write_str(gf_fd, "/xsa/seven", "w");
+	ck_assert_int_eq(gf_gr(g7, XS_READ, 0, "/xsa/seven", NULL), 0);
 	ck_assert_str_eq(g7->msg, "w");
 	xsa_healthy(g6);
 	sim_guest_free(g7);
@@ -387,7 +387,7 @@ START_TEST(test_xsa323)
 	size_t			 i;
 
 	xsa_start(NULL);
-	g5 = xsa_guest(5);
+	g5 = gf_guest(5);
 	g6 = xsa_bystander(6);
 	/*
 	 * The longest relative path, in components of 100 bytes (a longer
@@ -397,24 +397,24 @@ START_TEST(test_xsa323)
 	for (i = 0; i < sizeof rel - 1; i++)
 		rel[i] = i % 101 == 100 ? '/' : 'a';
 	rel[XS_REL_PATH_MAX] = '\0';
-	ck_assert_int_eq(xsa_gw(g5, 0, rel, 3), 0);
+	ck_assert_int_eq(gf_gw(g5, 0, rel, 3), 0);
 	snprintf(abs, sizeof abs, "/local/domain/5/%s", rel);
-	r = fixture_req1(xsa_fd, XS_READ, 0, abs, &rt, &rl);
+	r = fixture_req1(gf_fd, XS_READ, 0, abs, &rt, &rl);
 	ck_assert_msg(rt == XS_READ && rl == 3, "dom0 read: %s", r);
 	abs[strlen("/local/domain/5/") + 100] = '\0';
-	ck_assert_int_eq(xsa_d0(XS_RM, abs, NULL), 0);
+	ck_assert_int_eq(gf_d0(XS_RM, abs, NULL), 0);
 	/* One more byte, relative or absolute, in any request: refused. */
 	rel[XS_REL_PATH_MAX] = 'a';
 	rel[XS_REL_PATH_MAX + 1] = '\0';
 	ck_assert_int_ne(rel[XS_REL_PATH_MAX - 1], '/');
 	snprintf(abs, sizeof abs, "/local/domain/5/%s", rel);
-	ck_assert_int_eq(xsa_gw(g5, 0, rel, 3), EINVAL);
-	ck_assert_int_eq(xsa_gw(g5, 0, abs, 3), EINVAL);
-	ck_assert_int_eq(xsa_gr(g5, XS_MKDIR, 0, rel, NULL), EINVAL);
-	ck_assert_int_eq(xsa_gr(g5, XS_MKDIR, 0, abs, NULL), EINVAL);
-	ck_assert_int_eq(xsa_gr(g5, XS_WATCH, 0, rel, "t", NULL), EINVAL);
+	ck_assert_int_eq(gf_gw(g5, 0, rel, 3), EINVAL);
+	ck_assert_int_eq(gf_gw(g5, 0, abs, 3), EINVAL);
+	ck_assert_int_eq(gf_gr(g5, XS_MKDIR, 0, rel, NULL), EINVAL);
+	ck_assert_int_eq(gf_gr(g5, XS_MKDIR, 0, abs, NULL), EINVAL);
+	ck_assert_int_eq(gf_gr(g5, XS_WATCH, 0, rel, "t", NULL), EINVAL);
 	ck_assert_uint_eq(xsa_count("/local/domain/5"), 1);
-	ck_assert_uint_eq(xsa_usage(5, "nodes"), 1);
+	ck_assert_uint_eq(gf_usage(5, "nodes"), 1);
 	xsa_healthy(g6);
 	sim_guest_free(g5);
 	sim_guest_free(g6);
@@ -438,7 +438,7 @@ START_TEST(test_xsa324)
 	char			 v[16];
 
 	xsa_start(NULL);
-	g5 = xsa_guest(5);
+	g5 = gf_guest(5);
 	g6 = xsa_bystander(6);
 	/* "a\0<token>\0": exactly the largest payload. */
 	buf[0] = 'a';
@@ -446,10 +446,10 @@ START_TEST(test_xsa324)
 	memset(buf + 2, 'T', tlen);
 	buf[2 + tlen] = '\0';
 	ck_assert_int_eq(sim_guest_request(g5, XS_WATCH, 0, buf,
-	    XS_PAYLOAD_MAX, XSA_WAIT_MS), 0);
+	    XS_PAYLOAD_MAX, GF_WAIT_MS), 0);
 	ck_assert_uint_eq(g5->hdr.type, XS_WATCH);
 	/* Its first event is the largest message there is: it comes. */
-	ck_assert_int_eq(sim_guest_next_event(g5, XSA_WAIT_MS, &path, &token),
+	ck_assert_int_eq(sim_guest_next_event(g5, GF_WAIT_MS, &path, &token),
 	    0);
 	ck_assert_str_eq(path, "a");
 	ck_assert_uint_eq(strlen(token), tlen);
@@ -457,9 +457,9 @@ START_TEST(test_xsa324)
 	ck_assert_int_eq(sim_guest_write_node(g5, 0, "a/b/c", "1"), 0);
 	ck_assert_int_eq(sim_guest_write_node(g5, 0, "a", "2"), 0);
 	ck_assert_int_eq(sim_guest_read_node(g5, 0, "a", v, sizeof v), 0);
-	ck_assert_int_eq(xsa_gr(g5, XS_GET_DOMAIN_PATH, 0, "5", NULL), 0);
+	ck_assert_int_eq(gf_gr(g5, XS_GET_DOMAIN_PATH, 0, "5", NULL), 0);
 	ck_assert_uint_eq(g5->nevents, 1);
-	ck_assert_int_eq(sim_guest_next_event(g5, XSA_WAIT_MS, &path, &token),
+	ck_assert_int_eq(sim_guest_next_event(g5, GF_WAIT_MS, &path, &token),
 	    0);
 	ck_assert_str_eq(path, "a");
 	ck_assert_uint_eq(g5->nevents, 0);
@@ -469,10 +469,10 @@ START_TEST(test_xsa324)
 	tlen = XS_PAYLOAD_MAX - 19;
 	memset(buf + 18, 'D', tlen);
 	buf[XS_PAYLOAD_MAX - 1] = '\0';
-	fixture_send(xsa_fd, XS_WATCH, 1, 0, buf, XS_PAYLOAD_MAX);
-	ck_assert_int_eq(fixture_recv(xsa_fd, &h, p, XSA_WAIT_MS), 0);
+	fixture_send(gf_fd, XS_WATCH, 1, 0, buf, XS_PAYLOAD_MAX);
+	ck_assert_int_eq(fixture_recv(gf_fd, &h, p, GF_WAIT_MS), 0);
 	ck_assert_uint_eq(h.type, XS_WATCH);
-	ck_assert_int_eq(fixture_recv(xsa_fd, &h, p, XSA_WAIT_MS), 0);
+	ck_assert_int_eq(fixture_recv(gf_fd, &h, p, GF_WAIT_MS), 0);
 	ck_assert_uint_eq(h.type, XS_WATCH_EVENT);
 	ck_assert_uint_eq(h.len, XS_PAYLOAD_MAX);
 	ck_assert_int_eq(sim_guest_write_node(g5, 0, "a/b/c", "3"), 0);
@@ -497,7 +497,7 @@ START_TEST(test_xsa325)
 	int			 rc;
 
 	xsa_start(NULL);
-	g5 = xsa_guest(5);
+	g5 = gf_guest(5);
 	g6 = xsa_bystander(6);
 	ck_assert_int_eq(sim_guest_write_node(g5, 0, "data", "1"), 0);
 	d0_watch("@releaseDomain", "r");
@@ -505,20 +505,20 @@ START_TEST(test_xsa325)
 	oversize(g5);
 	d0_quiet();
 	d0_is(XS_IS_DOMAIN_INTRODUCED, "5", "T");
-	ck_assert_int_eq(xsa_d0(XS_READ, "/local/domain/5/data", NULL), 0);
+	ck_assert_int_eq(gf_d0(XS_READ, "/local/domain/5/data", NULL), 0);
 	/* Its death is told, and its nodes go. */
 	die(5);
 	d0_event("@releaseDomain", "r");
 	d0_quiet();
 	d0_is(XS_IS_DOMAIN_INTRODUCED, "5", "F");
-	ck_assert_int_eq(xsa_d0(XS_READ, "/local/domain/5", NULL), ENOENT);
+	ck_assert_int_eq(gf_d0(XS_READ, "/local/domain/5", NULL), ENOENT);
 
 	/* Domain 8 acts for 7, which breaks the protocol, then both die. */
-	g7 = xsa_guest(7);
-	g8 = xsa_guest(8);
-	ck_assert_int_eq(xsa_d0(XS_SET_TARGET, "8", "7", NULL), 0);
+	g7 = gf_guest(7);
+	g8 = gf_guest(8);
+	ck_assert_int_eq(gf_d0(XS_SET_TARGET, "8", "7", NULL), 0);
 	ck_assert_int_eq(sim_guest_write_node(g7, 0, "data", "7"), 0);
-	ck_assert_int_eq(xsa_gr(g8, XS_WATCH, 0, "/local/domain/7", "t",
+	ck_assert_int_eq(gf_gr(g8, XS_WATCH, 0, "/local/domain/7", "t",
 	    NULL), 0);
 	oversize(g7);
 	ck_assert_int_eq(sim_guest_read_node(g8, 0, "/local/domain/7/data",
@@ -549,35 +549,35 @@ START_TEST(test_xsa352)
 	uint32_t		 tx;
 
 	xsa_start(NULL);
-	g5 = xsa_guest(5);
+	g5 = gf_guest(5);
 	g6 = xsa_bystander(6);
 	ck_assert_int_eq(sim_guest_write_node(g5, 0, "mine", "v"), 0);
-	ck_assert_int_eq(xsa_gr(g5, XS_SET_PERMS, 0, "mine", "n0", NULL),
+	ck_assert_int_eq(gf_gr(g5, XS_SET_PERMS, 0, "mine", "n0", NULL),
 	    EPERM);
-	ck_assert_int_eq(xsa_gr(g5, XS_SET_PERMS, 0, "mine", "b6", "r5",
+	ck_assert_int_eq(gf_gr(g5, XS_SET_PERMS, 0, "mine", "b6", "r5",
 	    NULL), EPERM);
-	ck_assert_int_eq(xsa_gr(g5, XS_SET_PERMS, 0, "mine", "n5", "r6",
+	ck_assert_int_eq(gf_gr(g5, XS_SET_PERMS, 0, "mine", "n5", "r6",
 	    NULL), 0);
-	tx = xsa_gtx(g5);
-	ck_assert_int_eq(xsa_gr(g5, XS_SET_PERMS, tx, "mine", "n6", NULL),
+	tx = gf_gtx(g5);
+	ck_assert_int_eq(gf_gr(g5, XS_SET_PERMS, tx, "mine", "n6", NULL),
 	    EPERM);
-	ck_assert_int_eq(xsa_gr(g5, XS_TRANSACTION_END, tx, "T", NULL), 0);
+	ck_assert_int_eq(gf_gr(g5, XS_TRANSACTION_END, tx, "T", NULL), 0);
 	d0_perms_are("/local/domain/5/mine", "n5\0r6", 6);
 
 	/* Write access is not ownership; a child it makes stays its own. */
 	d0_node("/xsa/both", "n0", "b5");
-	ck_assert_int_eq(xsa_gr(g5, XS_SET_PERMS, 0, "/xsa/both", "n5",
+	ck_assert_int_eq(gf_gr(g5, XS_SET_PERMS, 0, "/xsa/both", "n5",
 	    NULL), EACCES);
 	ck_assert_int_eq(sim_guest_write_node(g5, 0, "/xsa/both/kid", "k"),
 	    0);
-	ck_assert_int_eq(xsa_gr(g5, XS_SET_PERMS, 0, "/xsa/both/kid", "n0",
+	ck_assert_int_eq(gf_gr(g5, XS_SET_PERMS, 0, "/xsa/both/kid", "n0",
 	    "b5", NULL), EPERM);
 	d0_perms_are("/xsa/both", "n0\0b5", 6);
 	d0_perms_are("/xsa/both/kid", "n5\0b5", 6);
 	/* Nor may another guest take it. */
-	ck_assert_int_eq(xsa_gr(g6, XS_SET_PERMS, 0, "/local/domain/5/mine",
+	ck_assert_int_eq(gf_gr(g6, XS_SET_PERMS, 0, "/local/domain/5/mine",
 	    "n6", NULL), EACCES);
-	ck_assert_uint_eq(xsa_usage(5, "nodes"), 3);
+	ck_assert_uint_eq(gf_usage(5, "nodes"), 3);
 	xsa_healthy(g6);
 	sim_guest_free(g5);
 	sim_guest_free(g6);
@@ -597,25 +597,25 @@ START_TEST(test_xsa353)
 	uint32_t		 tx;
 
 	xsa_start(NULL);
-	g5 = xsa_guest(5);
+	g5 = gf_guest(5);
 	g6 = xsa_bystander(6);
 	before = xsa_count("/");
 	for (i = 0; i < sizeof types / sizeof types[0]; i++)
-		ck_assert_msg(xsa_gr(g5, types[i], 0, "/", NULL) == EACCES,
+		ck_assert_msg(gf_gr(g5, types[i], 0, "/", NULL) == EACCES,
 		    "type %u on /", types[i]);
-	ck_assert_int_eq(xsa_gr(g5, XS_SET_PERMS, 0, "/", "r5", NULL),
+	ck_assert_int_eq(gf_gr(g5, XS_SET_PERMS, 0, "/", "r5", NULL),
 	    EACCES);
-	ck_assert_int_eq(xsa_gr(g5, XS_SET_PERMS, 0, "/", "n5", NULL),
+	ck_assert_int_eq(gf_gr(g5, XS_SET_PERMS, 0, "/", "n5", NULL),
 	    EACCES);
-	ck_assert_int_eq(xsa_gr(g5, XS_DIRECTORY_PART, 0, "/", "0", NULL),
+	ck_assert_int_eq(gf_gr(g5, XS_DIRECTORY_PART, 0, "/", "0", NULL),
 	    EACCES);
-	ck_assert_int_eq(xsa_gw(g5, 0, "/", 1), EACCES);
+	ck_assert_int_eq(gf_gw(g5, 0, "/", 1), EACCES);
 	/* The same in a transaction, which then commits nothing. */
-	tx = xsa_gtx(g5);
-	ck_assert_int_eq(xsa_gr(g5, XS_RM, tx, "/", NULL), EACCES);
-	ck_assert_int_eq(xsa_gr(g5, XS_SET_PERMS, tx, "/", "b5", NULL),
+	tx = gf_gtx(g5);
+	ck_assert_int_eq(gf_gr(g5, XS_RM, tx, "/", NULL), EACCES);
+	ck_assert_int_eq(gf_gr(g5, XS_SET_PERMS, tx, "/", "b5", NULL),
 	    EACCES);
-	ck_assert_int_eq(xsa_gr(g5, XS_TRANSACTION_END, tx, "T", NULL), 0);
+	ck_assert_int_eq(gf_gr(g5, XS_TRANSACTION_END, tx, "T", NULL), 0);
 	d0_perms_are("/", "n0", 3);
 	ck_assert_uint_eq(xsa_count("/"), before);
 	xsa_healthy(g6);
@@ -639,17 +639,17 @@ START_TEST(test_xsa419)
 	xsa_start(NULL);
 	g6 = xsa_bystander(6);
 	d0_node("/xsa/shared", "n0", NULL);
-	ck_assert_int_eq(xsa_gr(g6, XS_MKDIR, 0, "share", NULL), 0);
-	d0nodes = xsa_usage(0, "nodes");
+	ck_assert_int_eq(gf_gr(g6, XS_MKDIR, 0, "share", NULL), 0);
+	d0nodes = gf_usage(0, "nodes");
 	for (cycle = 0; cycle < 3; cycle++) {
 		/*
 		 * Each new domain 5 is granted its rights again: those of
 		 * the one before do not pass to it (XSA-322).
 		 */
-		g5 = xsa_guest(5);
-		ck_assert_int_eq(xsa_d0(XS_SET_PERMS, "/xsa/shared", "n0",
+		g5 = gf_guest(5);
+		ck_assert_int_eq(gf_d0(XS_SET_PERMS, "/xsa/shared", "n0",
 		    "b5", NULL), 0);
-		ck_assert_int_eq(xsa_gr(g6, XS_SET_PERMS, 0, "share", "n6",
+		ck_assert_int_eq(gf_gr(g6, XS_SET_PERMS, 0, "share", "n6",
 		    "b5", NULL), 0);
 		for (i = 0; i < 300; i++) {
 			snprintf(path, sizeof path, "/xsa/shared/c%u-%u",
@@ -664,15 +664,15 @@ START_TEST(test_xsa419)
 			ck_assert_int_eq(sim_guest_write_node(g5, 0, path,
 			    "x"), 0);
 		}
-		ck_assert_uint_eq(xsa_usage(5, "nodes"), 351);
-		ck_assert_int_eq(xsa_d0(XS_RELEASE, "5", NULL), 0);
+		ck_assert_uint_eq(gf_usage(5, "nodes"), 351);
+		ck_assert_int_eq(gf_d0(XS_RELEASE, "5", NULL), 0);
 		sim_guest_free(g5);
 		/* They went with it. */
 		ck_assert_uint_eq(xsa_count("/xsa/shared"), 1);
 		ck_assert_uint_eq(xsa_count("/local/domain/6/share"), 1);
 	}
 	/* None of them was handed to dom0. */
-	ck_assert_uint_eq(xsa_usage(0, "nodes"), d0nodes);
+	ck_assert_uint_eq(gf_usage(0, "nodes"), d0nodes);
 	xsa_healthy(g6);
 	sim_guest_free(g6);
 }
@@ -694,27 +694,27 @@ START_TEST(test_xsa481)
 	uint32_t		 tx;
 
 	xsa_start(NULL);
-	g5 = xsa_guest(5);
+	g5 = gf_guest(5);
 	g6 = xsa_bystander(6);
-	tx = xsa_gtx(g5);
+	tx = gf_gtx(g5);
 	for (i = 0; paths[i] != NULL; i++) {
 		for (k = 0; k < sizeof types / sizeof types[0]; k++) {
-			ck_assert_msg(xsa_gr(g5, types[k], 0, paths[i],
+			ck_assert_msg(gf_gr(g5, types[k], 0, paths[i],
 			    NULL) == EINVAL, "type %u on \"%s\"", types[k],
 			    paths[i]);
-			ck_assert_msg(xsa_gr(g5, types[k], tx, paths[i],
+			ck_assert_msg(gf_gr(g5, types[k], tx, paths[i],
 			    NULL) == EINVAL, "type %u on \"%s\" in a "
 			    "transaction", types[k], paths[i]);
 		}
-		ck_assert_int_eq(xsa_gw(g5, 0, paths[i], 1), EINVAL);
-		ck_assert_int_eq(xsa_gr(g5, XS_WATCH, 0, paths[i], "t", NULL),
+		ck_assert_int_eq(gf_gw(g5, 0, paths[i], 1), EINVAL);
+		ck_assert_int_eq(gf_gr(g5, XS_WATCH, 0, paths[i], "t", NULL),
 		    EINVAL);
-		ck_assert_int_eq(xsa_gr(g5, XS_SET_PERMS, 0, paths[i], "n5",
+		ck_assert_int_eq(gf_gr(g5, XS_SET_PERMS, 0, paths[i], "n5",
 		    NULL), EINVAL);
-		ck_assert_int_eq(xsa_gr(g5, XS_DIRECTORY_PART, 0, paths[i],
+		ck_assert_int_eq(gf_gr(g5, XS_DIRECTORY_PART, 0, paths[i],
 		    "0", NULL), EINVAL);
 	}
-	ck_assert_int_eq(xsa_gr(g5, XS_TRANSACTION_END, tx, "T", NULL), 0);
+	ck_assert_int_eq(gf_gr(g5, XS_TRANSACTION_END, tx, "T", NULL), 0);
 	ck_assert_int_eq(sim_guest_write_node(g5, 0, "still", "served"), 0);
 	ck_assert_uint_eq(sim_guest_error(g5), 0);
 	xsa_healthy(g6);
@@ -739,29 +739,29 @@ START_TEST(test_xsa483)
 	xsa_start(opts);
 	g6 = xsa_bystander(6);
 	for (round = 0; round < 3; round++) {
-		g5 = xsa_guest(5);
-		ck_assert_uint_eq(xsa_usage(5, "nodes"), 1);
-		ck_assert_uint_eq(xsa_usage(5, "watches"), 0);
-		ck_assert_uint_eq(xsa_usage(5, "transactions"), 0);
+		g5 = gf_guest(5);
+		ck_assert_uint_eq(gf_usage(5, "nodes"), 1);
+		ck_assert_uint_eq(gf_usage(5, "watches"), 0);
+		ck_assert_uint_eq(gf_usage(5, "transactions"), 0);
 		/* All of its quotas, from the first to the last. */
 		for (i = 0; i < 19; i++) {
 			snprintf(path, sizeof path, "n%u", i);
-			ck_assert_int_eq(xsa_gw(g5, 0, path, 1), 0);
+			ck_assert_int_eq(gf_gw(g5, 0, path, 1), 0);
 		}
-		ck_assert_int_eq(xsa_gw(g5, 0, "over", 1), ENOSPC);
+		ck_assert_int_eq(gf_gw(g5, 0, "over", 1), ENOSPC);
 		for (i = 0; i < 5; i++) {
 			snprintf(tok, sizeof tok, "t%u", i);
-			ck_assert_int_eq(xsa_gr(g5, XS_WATCH, 0, "n0", tok,
+			ck_assert_int_eq(gf_gr(g5, XS_WATCH, 0, "n0", tok,
 			    NULL), 0);
 		}
-		ck_assert_int_eq(xsa_gr(g5, XS_WATCH, 0, "n0", "over", NULL),
+		ck_assert_int_eq(gf_gr(g5, XS_WATCH, 0, "n0", "over", NULL),
 		    E2BIG);
 		for (i = 0; i < 3; i++)
-			(void)xsa_gtx(g5);
-		ck_assert_int_eq(xsa_gr(g5, XS_TRANSACTION_START, 0, "",
+			(void)gf_gtx(g5);
+		ck_assert_int_eq(gf_gr(g5, XS_TRANSACTION_START, 0, "",
 		    NULL), ENOSPC);
 		/* Gone with its transactions open. */
-		ck_assert_int_eq(xsa_d0(XS_RELEASE, "5", NULL), 0);
+		ck_assert_int_eq(gf_d0(XS_RELEASE, "5", NULL), 0);
 		sim_guest_free(g5);
 	}
 	xsa_healthy(g6);
@@ -784,14 +784,14 @@ START_TEST(test_xsa233)
 	g6 = xsa_bystander(6);
 	d0_watch("@releaseDomain", "r");
 	for (round = 0; round < 3; round++) {
-		g5 = xsa_guest(5);
-		g7 = xsa_guest(7);
-		ck_assert_int_eq(xsa_d0(XS_SET_TARGET, "7", "5", NULL), 0);
+		g5 = gf_guest(5);
+		g7 = gf_guest(7);
+		ck_assert_int_eq(gf_d0(XS_SET_TARGET, "7", "5", NULL), 0);
 		ck_assert_int_eq(sim_guest_write_node(g7,
 		    0, "/local/domain/5/dm", "up"), 0);
-		ck_assert_int_eq(xsa_gr(g7, XS_WATCH, 0, "/local/domain/5",
+		ck_assert_int_eq(gf_gr(g7, XS_WATCH, 0, "/local/domain/5",
 		    "t", NULL), 0);
-		ck_assert_int_eq(xsa_gr(g5, XS_WATCH, 0, "dm", "t", NULL), 0);
+		ck_assert_int_eq(gf_gr(g5, XS_WATCH, 0, "dm", "t", NULL), 0);
 		switch (round) {
 		case 0:		/* the domain first, then its stub */
 			die(5);
@@ -841,8 +841,8 @@ START_TEST(test_xsa425)
 	g6 = xsa_bystander(6);
 	len = xs_wire_build(m, XS_READ, 9, 0, "x", 2);
 	for (round = 0; round < 20; round++) {
-		g[0] = xsa_guest(5);
-		g[1] = xsa_guest(7);
+		g[0] = gf_guest(5);
+		g[1] = gf_guest(7);
 		/* Both fill their rings; dom0 releases both in one go. */
 		for (k = 0; k < 2; k++) {
 			do {
@@ -874,22 +874,22 @@ START_TEST(test_xsa72)
 	size_t			 pos = 0, at, genlen;
 
 	xsa_start(NULL);
-	g5 = xsa_guest(5);
+	g5 = gf_guest(5);
 	g6 = xsa_bystander(6);
 	for (i = 0; i < 120; i++) {
 		snprintf(path, sizeof path, "/xsa/wide/c%03u%s", i,
 		    "-a-long-name-of-forty-bytes-or-so-xxxxxx");
-		xsa_d0_write(path, "");
+		fixture_write_str(gf_fd, path, "");
 	}
-	ck_assert_int_eq(xsa_d0(XS_SET_PERMS, "/xsa/wide", "n0", "r5", NULL),
+	ck_assert_int_eq(gf_d0(XS_SET_PERMS, "/xsa/wide", "n0", "r5", NULL),
 	    0);
-	ck_assert_int_eq(xsa_gr(g5, XS_DIRECTORY, 0, "/xsa/wide", NULL),
+	ck_assert_int_eq(gf_gr(g5, XS_DIRECTORY, 0, "/xsa/wide", NULL),
 	    E2BIG);
 	ck_assert_uint_eq(sim_guest_error(g5), 0);
 	/* DIRECTORY_PART gives the list in pieces. */
 	for (names = 0;;) {
 		snprintf(off, sizeof off, "%zu", pos);
-		ck_assert_int_eq(xsa_gr(g5, XS_DIRECTORY_PART, 0, "/xsa/wide",
+		ck_assert_int_eq(gf_gr(g5, XS_DIRECTORY_PART, 0, "/xsa/wide",
 		    off, NULL), 0);
 		genlen = strlen(g5->msg) + 1;
 		for (at = genlen; at < g5->hdr.len && g5->msg[at] != '\0';
@@ -922,7 +922,7 @@ START_TEST(test_xsa38)
 	unsigned int		 i;
 
 	xsa_start(NULL);
-	g5 = xsa_guest(5);
+	g5 = gf_guest(5);
 	g6 = xsa_bystander(6);
 	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		memset(g5->ring->req, 0xa5, sizeof g5->ring->req);
@@ -930,19 +930,19 @@ START_TEST(test_xsa38)
 		xs_ring_store(&g5->ring->req_prod, bad[i][1]);
 		sim_guest_kick(g5);
 		while (sim_guest_error(g5) == 0)
-			ck_assert_int_eq(sim_guest_wait(g5, XSA_WAIT_MS), 0);
+			ck_assert_int_eq(sim_guest_wait(g5, GF_WAIT_MS), 0);
 		ck_assert_uint_eq(sim_guest_error(g5), XS_RING_ERROR_RINGIDX);
 		xsa_healthy(g6);
-		ck_assert_int_eq(sim_guest_reconnect(g5, XSA_WAIT_MS), 0);
+		ck_assert_int_eq(sim_guest_reconnect(g5, GF_WAIT_MS), 0);
 		ck_assert_int_eq(sim_guest_write_node(g5, 0, "ok", "1"), 0);
 	}
 	/* Reply indices too. */
 	xs_ring_store(&g5->ring->rsp_cons,
 	    xs_ring_load(&g5->ring->rsp_prod) + 0x40000000U);
 	ck_assert_int_eq(sim_guest_send(g5, XS_READ, 1, 0, "ok", 3,
-	    XSA_WAIT_MS), 0);
+	    GF_WAIT_MS), 0);
 	while (sim_guest_error(g5) == 0)
-		ck_assert_int_eq(sim_guest_wait(g5, XSA_WAIT_MS), 0);
+		ck_assert_int_eq(sim_guest_wait(g5, GF_WAIT_MS), 0);
 	ck_assert_uint_eq(sim_guest_error(g5), XS_RING_ERROR_RINGIDX);
 	xsa_healthy(g6);
 	sim_guest_free(g5);
@@ -971,50 +971,50 @@ START_TEST(test_xsa420)
 	unsigned int		 i, watches = 0;
 
 	xsa_start(NULL);
-	g5 = xsa_guest(5);
+	g5 = gf_guest(5);
 	g6 = xsa_bystander(6);
 	ck_assert_int_eq(sim_guest_write_node(g5, 0, "n", "v"), 0);
 	/* Request and transaction ids travel back as they came. */
 	for (i = 0; i < sizeof ids / sizeof ids[0]; i++) {
 		ck_assert_int_eq(sim_guest_send(g5, XS_READ, ids[i], 0, "n", 2,
-		    XSA_WAIT_MS), 0);
-		ck_assert_int_eq(sim_guest_recv(g5, XSA_WAIT_MS), 0);
+		    GF_WAIT_MS), 0);
+		ck_assert_int_eq(sim_guest_recv(g5, GF_WAIT_MS), 0);
 		ck_assert_uint_eq(g5->hdr.req_id, ids[i]);
 		ck_assert_uint_eq(g5->hdr.type, XS_READ);
-		ck_assert_int_eq(xsa_gr(g5, XS_READ, ids[i], "n", NULL),
+		ck_assert_int_eq(gf_gr(g5, XS_READ, ids[i], "n", NULL),
 		    ENOENT);
 	}
 	/* Numbers in payloads. */
 	for (i = 0; nums[i] != NULL; i++) {
-		(void)xsa_gr(g5, XS_GET_DOMAIN_PATH, 0, nums[i], NULL);
-		(void)xsa_gr(g5, XS_DIRECTORY_PART, 0, "n", nums[i], NULL);
-		if (xsa_gr(g5, XS_WATCH, 0, "n", nums[i], nums[i], NULL) == 0)
+		(void)gf_gr(g5, XS_GET_DOMAIN_PATH, 0, nums[i], NULL);
+		(void)gf_gr(g5, XS_DIRECTORY_PART, 0, "n", nums[i], NULL);
+		if (gf_gr(g5, XS_WATCH, 0, "n", nums[i], nums[i], NULL) == 0)
 			watches++;
 		snprintf(perm, sizeof perm, "r%s", nums[i]);
-		(void)xsa_gr(g5, XS_SET_PERMS, 0, "n", "n5", perm, NULL);
+		(void)gf_gr(g5, XS_SET_PERMS, 0, "n", "n5", perm, NULL);
 		snprintf(perm, sizeof perm, "n%s", nums[i]);
-		ck_assert_int_ne(xsa_gr(g5, XS_SET_PERMS, 0, "n", perm, NULL),
+		ck_assert_int_ne(gf_gr(g5, XS_SET_PERMS, 0, "n", perm, NULL),
 		    0);
 		/* Whatever a number became, the node is still its own. */
-		r = fixture_req1(xsa_fd, XS_GET_PERMS, 0, "/local/domain/5/n",
+		r = fixture_req1(gf_fd, XS_GET_PERMS, 0, "/local/domain/5/n",
 		    &rt, &rl);
 		ck_assert_msg(rt == XS_GET_PERMS && strcmp(r, "n5") == 0,
 		    "owner after %s: %s", nums[i], r);
 	}
-	ck_assert_int_eq(xsa_gr(g5, XS_SET_PERMS, 0, "n", "n5", NULL), 0);
+	ck_assert_int_eq(gf_gr(g5, XS_SET_PERMS, 0, "n", "n5", NULL), 0);
 	ck_assert_int_eq(sim_guest_write_node(g5, 0, "still", "served"), 0);
 	ck_assert_uint_gt(watches, 0);
 
 	/* Each watch it was given fires once after a restart. */
 	sim_guest_clear_events(g5);
-	xsa_restart();
+	gf_restart();
 	for (i = 0; i < watches; i++) {
-		ck_assert_msg(sim_guest_next_event(g5, XSA_WAIT_MS, &path,
+		ck_assert_msg(sim_guest_next_event(g5, GF_WAIT_MS, &path,
 		    &token) == 0, "%u of %u watches fired after a restart", i,
 		    watches);
 		ck_assert_str_eq(path, "n");
 	}
-	ck_assert_int_eq(xsa_gr(g5, XS_GET_DOMAIN_PATH, 0, "5", NULL), 0);
+	ck_assert_int_eq(gf_gr(g5, XS_GET_DOMAIN_PATH, 0, "5", NULL), 0);
 	ck_assert_uint_eq(g5->nevents, 0);
 	xsa_healthy(g6);
 	sim_guest_free(g5);

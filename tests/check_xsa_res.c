@@ -51,21 +51,21 @@ static int	 d0_backend_txn(void);
 static void
 setup(void)
 {
-	xsa_fd = -1;
+	gf_fd = -1;
 }
 
 /* Stop the daemon, remove the simulator's directory. */
 static void
 teardown(void)
 {
-	xsa_stop();
+	gf_fini();
 }
 
 /* A dom0 round trip: the daemon has handled what guests raised before. */
 static void
 d0_sync(void)
 {
-	ck_assert_int_eq(xsa_d0(XS_GET_DOMAIN_PATH, "0", NULL), 0);
+	ck_assert_int_eq(gf_d0(XS_GET_DOMAIN_PATH, "0", NULL), 0);
 }
 
 /*
@@ -124,10 +124,10 @@ drain(struct sim_guest *g, unsigned int n, uint32_t type, const void *m,
 				n++;
 		}
 		if (i == n) {
-			ck_assert_int_eq(sim_guest_wait(g, XSA_WAIT_MS), 0);
+			ck_assert_int_eq(sim_guest_wait(g, GF_WAIT_MS), 0);
 			continue;
 		}
-		ck_assert_msg(sim_guest_recv(g, XSA_WAIT_MS) == 0,
+		ck_assert_msg(sim_guest_recv(g, GF_WAIT_MS) == 0,
 		    "reply %u of %u did not come", i, n);
 		if (g->hdr.type == XS_WATCH_EVENT)
 			continue;
@@ -143,7 +143,7 @@ drain(struct sim_guest *g, unsigned int n, uint32_t type, const void *m,
 static void
 counts_match(unsigned int max)
 {
-	unsigned long long	used = xsa_usage(5, "nodes");
+	unsigned long long	used = gf_usage(5, "nodes");
 
 	ck_assert_uint_eq(used, xsa_count(HOME));
 	ck_assert_uint_le(used, max);
@@ -231,14 +231,14 @@ d0_backend_txn(void)
 	const char	*r;
 	uint32_t	 rt, rl, tx;
 
-	r = fixture_req(xsa_fd, XS_TRANSACTION_START, 0, "", 1, &rt, &rl);
+	r = fixture_req(gf_fd, XS_TRANSACTION_START, 0, "", 1, &rt, &rl);
 	ck_assert_uint_eq(rt, XS_TRANSACTION_START);
 	tx = (uint32_t)strtoul(r, NULL, 10);
-	r = fixture_req1(xsa_fd, XS_READ, tx, HOME "/state", &rt, &rl);
+	r = fixture_req1(gf_fd, XS_READ, tx, HOME "/state", &rt, &rl);
 	ck_assert_uint_eq(rt, XS_READ);
-	fixture_req(xsa_fd, XS_WRITE, tx, "/xsa/backend\0up", 16, &rt, &rl);
+	fixture_req(gf_fd, XS_WRITE, tx, "/xsa/backend\0up", 16, &rt, &rl);
 	ck_assert_uint_eq(rt, XS_WRITE);
-	r = fixture_req(xsa_fd, XS_TRANSACTION_END, tx, "T", 2, &rt, &rl);
+	r = fixture_req(gf_fd, XS_TRANSACTION_END, tx, "T", 2, &rt, &rl);
 	if (rt == XS_TRANSACTION_END)
 		return 0;
 	ck_assert_str_eq(r, "EAGAIN");
@@ -262,7 +262,7 @@ START_TEST(test_xsa206)
 	pid_t			 pid;
 
 	xsa_start(NULL);
-	g5 = xsa_guest(5);
+	g5 = gf_guest(5);
 	g6 = xsa_bystander(6);
 	ck_assert_int_eq(sim_guest_write_node(g5, 0, "state", "0"), 0);
 	ck_assert_int_eq(sim_guest_write_node(g5, 0, "other", "0"), 0);
@@ -273,14 +273,14 @@ START_TEST(test_xsa206)
 	for (i = 0; i < 100; i++)
 		ck_assert_int_eq(d0_backend_txn(), 0);
 	flood_stop(pid);
-	ck_assert_int_eq(sim_guest_reconnect(g5, XSA_WAIT_MS), 0);
+	ck_assert_int_eq(sim_guest_reconnect(g5, GF_WAIT_MS), 0);
 
 	/* Nodes made and removed beside the one read. */
 	pid = flood_start(g5, XS_WRITE, "tmp/x\0a", 7, XS_RM, "tmp", 4);
 	for (i = 0; i < 100; i++)
 		ck_assert_int_eq(d0_backend_txn(), 0);
 	flood_stop(pid);
-	ck_assert_int_eq(sim_guest_reconnect(g5, XSA_WAIT_MS), 0);
+	ck_assert_int_eq(sim_guest_reconnect(g5, GF_WAIT_MS), 0);
 	ck_assert_int_eq(sim_guest_write_node(g5, 0, "state", "1"), 0);
 	xsa_healthy(g6);
 	sim_guest_free(g5);
@@ -301,13 +301,13 @@ START_TEST(test_xsa326_replies)
 	unsigned int		 sent;
 
 	xsa_start(NULL);
-	g5 = xsa_guest(5);
+	g5 = gf_guest(5);
 	g6 = xsa_bystander(6);
-	ck_assert_int_eq(xsa_gw(g5, 0, "big", 2000), 0);
+	ck_assert_int_eq(gf_gw(g5, 0, "big", 2000), 0);
 	len = xs_wire_build(m, XS_READ, 7, 0, "big", 4);
 	sent = flood_unread(g5, m, len, &rest);
 	ck_assert_uint_gt(sent, 20);
-	ck_assert_uint_le(xsa_usage(5, "outstanding"), 20);
+	ck_assert_uint_le(gf_usage(5, "outstanding"), 20);
 	ck_assert_uint_le(xsa_memreport("  output"), 96 * 1024);
 	ck_assert_uint_eq(sim_guest_error(g5), 0);
 	xsa_healthy(g6);
@@ -333,20 +333,20 @@ START_TEST(test_xsa416)
 	unsigned int		 i, sent;
 
 	xsa_start(NULL);
-	g5 = xsa_guest(5);
+	g5 = gf_guest(5);
 	g6 = xsa_bystander(6);
 	for (i = 0; i < 40; i++) {
 		snprintf(path, sizeof path, "/xsa/dir/%02u%s", i, "-a-name-of-"
 		    "about-ninety-bytes-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
 		    "xxxxxxxxxxxxxxxxx");
-		xsa_d0_write(path, "");
+		fixture_write_str(gf_fd, path, "");
 	}
-	ck_assert_int_eq(xsa_d0(XS_SET_PERMS, "/xsa/dir", "n0", "r5", NULL),
+	ck_assert_int_eq(gf_d0(XS_SET_PERMS, "/xsa/dir", "n0", "r5", NULL),
 	    0);
 	len = xs_wire_build(m, XS_DIRECTORY, 7, 0, "/xsa/dir", 9);
 	sent = flood_unread(g5, m, len, &rest);
 	ck_assert_uint_gt(sent, 20);
-	ck_assert_uint_le(xsa_usage(5, "outstanding"), 20);
+	ck_assert_uint_le(gf_usage(5, "outstanding"), 20);
 	ck_assert_uint_le(xsa_memreport("  output"), 128 * 1024);
 	ck_assert_uint_eq(sim_guest_error(g5), 0);
 	xsa_healthy(g6);
@@ -374,14 +374,14 @@ START_TEST(test_xsa326_events)
 	unsigned int		 i;
 
 	xsa_start(opts);
-	g5 = xsa_guest(5);
+	g5 = gf_guest(5);
 	g6 = xsa_bystander(6);
 	memset(tok, 't', 200);
 	for (i = 0; i < 129; i++) {
 		snprintf(tok + 200, sizeof tok - 200, "%u", i);
-		ck_assert_int_eq(xsa_gr(g5, XS_WATCH, 0, "w", tok, NULL), 0);
+		ck_assert_int_eq(gf_gr(g5, XS_WATCH, 0, "w", tok, NULL), 0);
 	}
-	ck_assert_int_eq(xsa_gr(g5, XS_WATCH, 0, "w", "over", NULL), E2BIG);
+	ck_assert_int_eq(gf_gr(g5, XS_WATCH, 0, "w", "over", NULL), E2BIG);
 	len = xs_wire_build(m, XS_WRITE, 7, 0, "w/x\0v", 5);
 	(void)flood_unread(g5, m, len, &rest);
 	/*
@@ -394,9 +394,9 @@ START_TEST(test_xsa326_events)
 	if (sim_guest_error(g5) != 0)
 		ck_assert_uint_eq(sim_guest_error(g5), XS_RING_ERROR_COMM);
 	/* Kept or dropped, a reset gives it a fresh start. */
-	ck_assert_int_eq(sim_guest_reconnect(g5, XSA_WAIT_MS), 0);
+	ck_assert_int_eq(sim_guest_reconnect(g5, GF_WAIT_MS), 0);
 	ck_assert_int_eq(sim_guest_write_node(g5, 0, "ok", "1"), 0);
-	ck_assert_uint_eq(xsa_usage(6, "watches"), 0);
+	ck_assert_uint_eq(gf_usage(6, "watches"), 0);
 	xsa_healthy(g6);
 	sim_guest_free(g5);
 	sim_guest_free(g6);
@@ -422,17 +422,17 @@ START_TEST(test_xsa326_dom0_events)
 	int			 wfd, rc;
 
 	xsa_start(NULL);
-	g5 = xsa_guest(5);
+	g5 = gf_guest(5);
 	g6 = xsa_bystander(6);
 	/* A watcher of dom0 with a long token, which then reads nothing. */
-	wfd = fixture_connect(&xsa_fx);
+	wfd = fixture_connect(&gf_fx);
 	n = (size_t)snprintf(buf, sizeof buf, HOME "/x") + 1;
 	memset(buf + n, 'T', 3900);
 	buf[n + 3900] = '\0';
 	fixture_send(wfd, XS_WATCH, 1, 0, buf, (uint32_t)(n + 3901));
-	ck_assert_int_eq(fixture_recv(wfd, &h, buf, XSA_WAIT_MS), 0);
+	ck_assert_int_eq(fixture_recv(wfd, &h, buf, GF_WAIT_MS), 0);
 	ck_assert_uint_eq(h.type, XS_WATCH);
-	ck_assert_int_eq(fixture_recv(wfd, &h, buf, XSA_WAIT_MS), 0);
+	ck_assert_int_eq(fixture_recv(wfd, &h, buf, GF_WAIT_MS), 0);
 	ck_assert_uint_eq(h.type, XS_WATCH_EVENT);
 
 	for (i = 0; i < 5000; i++)
@@ -445,7 +445,7 @@ START_TEST(test_xsa326_dom0_events)
 	ck_assert_msg(send(wfd, buf, n, MSG_NOSIGNAL) == (ssize_t)n,
 	    "dom0's watcher lost its connection: %s", strerror(errno));
 	for (;;) {
-		rc = fixture_recv(wfd, &h, buf, XSA_WAIT_MS);
+		rc = fixture_recv(wfd, &h, buf, GF_WAIT_MS);
 		ck_assert_msg(rc == 0, "dom0's watcher lost its connection "
 		    "after %u events", events);
 		if (h.type != XS_WATCH_EVENT)
@@ -477,40 +477,40 @@ START_TEST(test_xsa326_txn)
 	int			 rc = 0;
 
 	xsa_start(NULL);
-	g5 = xsa_guest(5);
+	g5 = gf_guest(5);
 	g6 = xsa_bystander(6);
-	tx = xsa_gtx(g5);
+	tx = gf_gtx(g5);
 	for (i = 0; i < 1100; i++) {
 		snprintf(path, sizeof path, "absent%u", i);
-		if ((rc = xsa_gr(g5, XS_READ, tx, path, NULL)) != ENOENT)
+		if ((rc = gf_gr(g5, XS_READ, tx, path, NULL)) != ENOENT)
 			break;
 	}
 	ck_assert_msg(rc == ENOSPC && i == 1023, "read %u of a transaction: "
 	    "%s, wanted ENOSPC at 1023", i, strerror(rc));
-	ck_assert_int_eq(xsa_gr(g5, XS_TRANSACTION_END, tx, "F", NULL), 0);
+	ck_assert_int_eq(gf_gr(g5, XS_TRANSACTION_END, tx, "F", NULL), 0);
 
 	/* DIRECTORY counts the same way. */
-	tx = xsa_gtx(g5);
+	tx = gf_gtx(g5);
 	for (i = 0; i < 1100; i++) {
 		snprintf(path, sizeof path, "dir%u", i);
-		if ((rc = xsa_gr(g5, XS_DIRECTORY, tx, path, NULL)) != ENOENT)
+		if ((rc = gf_gr(g5, XS_DIRECTORY, tx, path, NULL)) != ENOENT)
 			break;
 	}
 	ck_assert_msg(rc == ENOSPC && i == 1023, "directory %u of a "
 	    "transaction: %s, wanted ENOSPC at 1023", i, strerror(rc));
-	ck_assert_int_eq(xsa_gr(g5, XS_TRANSACTION_END, tx, "F", NULL), 0);
+	ck_assert_int_eq(gf_gr(g5, XS_TRANSACTION_END, tx, "F", NULL), 0);
 
 	/* The same few nodes again and again are not more nodes. */
 	for (i = 0; i < 10; i++) {
 		snprintf(path, sizeof path, "p%u", i);
-		ck_assert_int_eq(xsa_gw(g5, 0, path, 1), 0);
+		ck_assert_int_eq(gf_gw(g5, 0, path, 1), 0);
 	}
-	tx = xsa_gtx(g5);
+	tx = gf_gtx(g5);
 	for (i = 0; i < 3000; i++) {
 		snprintf(path, sizeof path, "p%u", i % 10);
-		ck_assert_int_eq(xsa_gr(g5, XS_READ, tx, path, NULL), 0);
+		ck_assert_int_eq(gf_gr(g5, XS_READ, tx, path, NULL), 0);
 	}
-	ck_assert_int_eq(xsa_gr(g5, XS_TRANSACTION_END, tx, "T", NULL), 0);
+	ck_assert_int_eq(gf_gr(g5, XS_TRANSACTION_END, tx, "T", NULL), 0);
 	xsa_healthy(g6);
 	sim_guest_free(g5);
 	sim_guest_free(g6);
@@ -533,7 +533,7 @@ START_TEST(test_xsa272)
 	int			 rc;
 
 	xsa_start(NULL);
-	g5 = xsa_guest(5);
+	g5 = gf_guest(5);
 	g6 = xsa_bystander(6);
 	/* 1200 writes, 100 to a directory: the first of each makes two. */
 	len = 0;
@@ -554,7 +554,7 @@ START_TEST(test_xsa272)
 				continue;
 		}
 		if ((rc = sim_guest_take(g5)) == EAGAIN) {
-			ck_assert_int_eq(sim_guest_wait(g5, XSA_WAIT_MS), 0);
+			ck_assert_int_eq(sim_guest_wait(g5, GF_WAIT_MS), 0);
 			continue;
 		}
 		ck_assert_int_eq(rc, 0);
@@ -565,15 +565,15 @@ START_TEST(test_xsa272)
 		}
 		got++;
 	}
-	ck_assert_uint_eq(xsa_usage(5, "nodes"), 1000);
+	ck_assert_uint_eq(gf_usage(5, "nodes"), 1000);
 	counts_match(1000);
 	ck_assert_uint_eq(refused, 1200 - (1000 - 1 - 10));
 	/* Nothing more, in any way. */
-	ck_assert_int_eq(xsa_gw(g5, 0, "d0/more", 1), ENOSPC);
-	ck_assert_int_eq(xsa_gr(g5, XS_MKDIR, 0, "d0/more", NULL), ENOSPC);
-	tx = xsa_gtx(g5);
-	ck_assert_int_eq(xsa_gw(g5, tx, "d0/more", 1), ENOSPC);
-	ck_assert_int_eq(xsa_gr(g5, XS_TRANSACTION_END, tx, "T", NULL), 0);
+	ck_assert_int_eq(gf_gw(g5, 0, "d0/more", 1), ENOSPC);
+	ck_assert_int_eq(gf_gr(g5, XS_MKDIR, 0, "d0/more", NULL), ENOSPC);
+	tx = gf_gtx(g5);
+	ck_assert_int_eq(gf_gw(g5, tx, "d0/more", 1), ENOSPC);
+	ck_assert_int_eq(gf_gr(g5, XS_TRANSACTION_END, tx, "T", NULL), 0);
 	counts_match(1000);
 	xsa_healthy(g6);
 	sim_guest_free(g5);
@@ -594,21 +594,21 @@ START_TEST(test_xsa330)
 	unsigned int		 cycle, i;
 
 	xsa_start(opts);
-	g5 = xsa_guest(5);
+	g5 = gf_guest(5);
 	g6 = xsa_bystander(6);
 	for (cycle = 0; cycle < 100; cycle++) {
 		for (i = 0; i < 9; i++) {
 			snprintf(path, sizeof path, "w%u", (cycle + i) % 3);
 			snprintf(tok, sizeof tok, "t%u", i);
-			ck_assert_int_eq(xsa_gr(g5, XS_WATCH, 0, path, tok,
+			ck_assert_int_eq(gf_gr(g5, XS_WATCH, 0, path, tok,
 			    NULL), 0);
 		}
-		ck_assert_int_eq(xsa_gr(g5, XS_WATCH, 0, "w", "over", NULL),
+		ck_assert_int_eq(gf_gr(g5, XS_WATCH, 0, "w", "over", NULL),
 		    E2BIG);
 		/* Events are queued for it when it resets. */
-		xsa_d0_write(HOME "/w0", "x");
-		ck_assert_int_eq(xsa_gr(g5, XS_RESET_WATCHES, 0, NULL), 0);
-		ck_assert_uint_eq(xsa_usage(5, "watches"), 0);
+		fixture_write_str(gf_fd, HOME "/w0", "x");
+		ck_assert_int_eq(gf_gr(g5, XS_RESET_WATCHES, 0, NULL), 0);
+		ck_assert_uint_eq(gf_usage(5, "watches"), 0);
 		sim_guest_clear_events(g5);
 	}
 	ck_assert_uint_eq(xsa_memreport("watches"), 0);
@@ -634,7 +634,7 @@ START_TEST(test_xsa414)
 	int			 rc;
 
 	xsa_start(opts);
-	g5 = xsa_guest(5);
+	g5 = gf_guest(5);
 	g6 = xsa_bystander(6);
 	for (i = 0; i < 25; i++)
 		memcpy(deep + 2 * i, i < 24 ? "d/" : "d", 2);
@@ -642,28 +642,28 @@ START_TEST(test_xsa414)
 	memset(lng, 'n', 290);
 	memcpy(lng + 290, "/x", 3);
 	for (round = 0; round < 30; round++) {
-		ck_assert_int_eq(xsa_gw(g5, 0, deep, 1), ENOSPC);
-		ck_assert_int_eq(xsa_gr(g5, XS_MKDIR, 0, deep, NULL), ENOSPC);
-		ck_assert_int_eq(xsa_gw(g5, 0, "v", 400), ENOSPC);
-		ck_assert_int_eq(xsa_gw(g5, 0, lng, 1), ENOSPC);
-		ck_assert_int_eq(xsa_gw(g5, 0, "/xsa/keep/kid", 1), EACCES);
-		ck_assert_int_eq(xsa_gw(g5, 0, "bad!path", 1), EINVAL);
-		tx = xsa_gtx(g5);
-		(void)xsa_gw(g5, tx, deep, 1);
-		(void)xsa_gw(g5, tx, lng, 1);
-		rc = xsa_gr(g5, XS_TRANSACTION_END, tx, "T", NULL);
+		ck_assert_int_eq(gf_gw(g5, 0, deep, 1), ENOSPC);
+		ck_assert_int_eq(gf_gr(g5, XS_MKDIR, 0, deep, NULL), ENOSPC);
+		ck_assert_int_eq(gf_gw(g5, 0, "v", 400), ENOSPC);
+		ck_assert_int_eq(gf_gw(g5, 0, lng, 1), ENOSPC);
+		ck_assert_int_eq(gf_gw(g5, 0, "/xsa/keep/kid", 1), EACCES);
+		ck_assert_int_eq(gf_gw(g5, 0, "bad!path", 1), EINVAL);
+		tx = gf_gtx(g5);
+		(void)gf_gw(g5, tx, deep, 1);
+		(void)gf_gw(g5, tx, lng, 1);
+		rc = gf_gr(g5, XS_TRANSACTION_END, tx, "T", NULL);
 		ck_assert(rc == ENOSPC || rc == 0);
 		counts_match(20);
 		if (rc == 0)
-			ck_assert_int_eq(xsa_gr(g5, XS_RM, 0, "d", NULL), 0);
+			ck_assert_int_eq(gf_gr(g5, XS_RM, 0, "d", NULL), 0);
 		ck_assert_uint_eq(xsa_count(HOME), 1);
 	}
 	/* The quota is whole. */
 	for (i = 0; i < 19; i++) {
 		snprintf(deep, sizeof deep, "n%u", i);
-		ck_assert_int_eq(xsa_gw(g5, 0, deep, 1), 0);
+		ck_assert_int_eq(gf_gw(g5, 0, deep, 1), 0);
 	}
-	ck_assert_int_eq(xsa_gw(g5, 0, "over", 1), ENOSPC);
+	ck_assert_int_eq(gf_gw(g5, 0, "over", 1), ENOSPC);
 	counts_match(20);
 	xsa_healthy(g6);
 	sim_guest_free(g5);
@@ -686,48 +686,48 @@ START_TEST(test_xsa415)
 	int			 rc;
 
 	xsa_start(opts);
-	g5 = xsa_guest(5);
+	g5 = gf_guest(5);
 	g6 = xsa_bystander(6);
 	/* Errors in the middle of a transaction that creates and removes. */
-	tx = xsa_gtx(g5);
-	ck_assert_int_eq(xsa_gw(g5, tx, "a/b/c", 1), 0);
-	ck_assert_int_eq(xsa_gw(g5, tx, "d/e", 1), 0);
-	ck_assert_int_eq(xsa_gw(g5, tx, "d/big", 2100), ENOSPC);
-	ck_assert_int_eq(xsa_gr(g5, XS_RM, tx, "a/b", NULL), 0);
-	ck_assert_int_eq(xsa_gw(g5, tx, "a/b/c/d", 1), 0);
-	ck_assert_int_eq(xsa_gr(g5, XS_RM, tx, "x/y", NULL), ENOENT);
-	ck_assert_int_eq(xsa_gw(g5, tx, "/xsa/keep/x", 1), EACCES);
-	rc = xsa_gr(g5, XS_TRANSACTION_END, tx, "T", NULL);
+	tx = gf_gtx(g5);
+	ck_assert_int_eq(gf_gw(g5, tx, "a/b/c", 1), 0);
+	ck_assert_int_eq(gf_gw(g5, tx, "d/e", 1), 0);
+	ck_assert_int_eq(gf_gw(g5, tx, "d/big", 2100), ENOSPC);
+	ck_assert_int_eq(gf_gr(g5, XS_RM, tx, "a/b", NULL), 0);
+	ck_assert_int_eq(gf_gw(g5, tx, "a/b/c/d", 1), 0);
+	ck_assert_int_eq(gf_gr(g5, XS_RM, tx, "x/y", NULL), ENOENT);
+	ck_assert_int_eq(gf_gw(g5, tx, "/xsa/keep/x", 1), EACCES);
+	rc = gf_gr(g5, XS_TRANSACTION_END, tx, "T", NULL);
 	counts_match(40);
 	ck_assert_uint_eq(xsa_count(HOME), rc == 0 ? 7 : 1);
 	xsa_store_ok();
 
 	/* A parent removed outside while the transaction fills it. */
-	ck_assert_int_eq(xsa_gw(g5, 0, "p", 1), 0);
-	tx = xsa_gtx(g5);
-	ck_assert_int_eq(xsa_gw(g5, tx, "p/q/r", 1), 0);
-	ck_assert_int_eq(xsa_gr(g5, XS_RM, 0, "p", NULL), 0);
-	ck_assert_int_eq(xsa_gr(g5, XS_TRANSACTION_END, tx, "T", NULL),
+	ck_assert_int_eq(gf_gw(g5, 0, "p", 1), 0);
+	tx = gf_gtx(g5);
+	ck_assert_int_eq(gf_gw(g5, tx, "p/q/r", 1), 0);
+	ck_assert_int_eq(gf_gr(g5, XS_RM, 0, "p", NULL), 0);
+	ck_assert_int_eq(gf_gr(g5, XS_TRANSACTION_END, tx, "T", NULL),
 	    EAGAIN);
-	ck_assert_int_eq(xsa_d0(XS_READ, HOME "/p/q/r", NULL), ENOENT);
-	ck_assert_int_eq(xsa_d0(XS_READ, HOME "/p", NULL), ENOENT);
+	ck_assert_int_eq(gf_d0(XS_READ, HOME "/p/q/r", NULL), ENOENT);
+	ck_assert_int_eq(gf_d0(XS_READ, HOME "/p", NULL), ENOENT);
 	counts_match(40);
 	xsa_store_ok();
 
 	/* A transaction that ends over the quota: none of it stays. */
-	for (i = 0; xsa_usage(5, "nodes") < 35; i++) {
+	for (i = 0; gf_usage(5, "nodes") < 35; i++) {
 		snprintf(path, sizeof path, "f%u", i);
-		ck_assert_int_eq(xsa_gw(g5, 0, path, 1), 0);
+		ck_assert_int_eq(gf_gw(g5, 0, path, 1), 0);
 	}
-	tx = xsa_gtx(g5);
+	tx = gf_gtx(g5);
 	for (i = 0; i < 6; i++) {
 		snprintf(path, sizeof path, "t/%u", i);
-		rc = xsa_gw(g5, tx, path, 1);
+		rc = gf_gw(g5, tx, path, 1);
 		ck_assert(rc == 0 || rc == ENOSPC);
 	}
-	ck_assert_int_eq(xsa_gr(g5, XS_TRANSACTION_END, tx, "T", NULL),
+	ck_assert_int_eq(gf_gr(g5, XS_TRANSACTION_END, tx, "T", NULL),
 	    ENOSPC);
-	ck_assert_int_eq(xsa_d0(XS_READ, HOME "/t", NULL), ENOENT);
+	ck_assert_int_eq(gf_d0(XS_READ, HOME "/t", NULL), ENOENT);
 	counts_match(40);
 	xsa_healthy(g6);
 	sim_guest_free(g5);
@@ -751,37 +751,37 @@ START_TEST(test_xsa418)
 	size_t			 i, n;
 
 	xsa_start(NULL);
-	g5 = xsa_guest(5);
+	g5 = gf_guest(5);
 	g6 = xsa_bystander(6);
 	/* 999 levels: with its home, the guest's whole quota of nodes. */
 	for (i = 0; i < 999; i++)
 		memcpy(rel + 2 * i, "a/", 2);
 	rel[2 * 999 - 1] = '\0';
-	ck_assert_int_eq(xsa_gw(g5, 0, rel, 1), 0);
-	ck_assert_uint_eq(xsa_usage(5, "nodes"), 1000);
-	ck_assert_int_eq(xsa_gr(g5, XS_WATCH, 0, rel, "deep", NULL), 0);
-	ck_assert_int_eq(sim_guest_next_event(g5, XSA_WAIT_MS, &path,
+	ck_assert_int_eq(gf_gw(g5, 0, rel, 1), 0);
+	ck_assert_uint_eq(gf_usage(5, "nodes"), 1000);
+	ck_assert_int_eq(gf_gr(g5, XS_WATCH, 0, rel, "deep", NULL), 0);
+	ck_assert_int_eq(sim_guest_next_event(g5, GF_WAIT_MS, &path,
 	    &token), 0);
-	ck_assert_int_eq(xsa_gr(g5, XS_RM, 0, "a", NULL), 0);
-	ck_assert_int_eq(sim_guest_next_event(g5, XSA_WAIT_MS, &path,
+	ck_assert_int_eq(gf_gr(g5, XS_RM, 0, "a", NULL), 0);
+	ck_assert_int_eq(sim_guest_next_event(g5, GF_WAIT_MS, &path,
 	    &token), 0);
 	ck_assert_str_eq(path, rel);
-	ck_assert_uint_eq(xsa_usage(5, "nodes"), 1);
-	ck_assert_int_eq(xsa_gr(g5, XS_UNWATCH, 0, rel, "deep", NULL), 0);
+	ck_assert_uint_eq(gf_usage(5, "nodes"), 1);
+	ck_assert_int_eq(gf_gr(g5, XS_UNWATCH, 0, rel, "deep", NULL), 0);
 
 	/*
 	 * In transactions, one level less: as in Xen, a transaction that
 	 * creates nodes may not end with its domain at the quota.
 	 */
 	rel[2 * 998 - 1] = '\0';
-	tx = xsa_gtx(g5);
-	ck_assert_int_eq(xsa_gw(g5, tx, rel, 1), 0);
-	ck_assert_int_eq(xsa_gr(g5, XS_TRANSACTION_END, tx, "T", NULL), 0);
-	ck_assert_uint_eq(xsa_usage(5, "nodes"), 999);
+	tx = gf_gtx(g5);
+	ck_assert_int_eq(gf_gw(g5, tx, rel, 1), 0);
+	ck_assert_int_eq(gf_gr(g5, XS_TRANSACTION_END, tx, "T", NULL), 0);
+	ck_assert_uint_eq(gf_usage(5, "nodes"), 999);
 	rel[2 * 998 - 1] = '/';
-	tx = xsa_gtx(g5);
-	ck_assert_int_eq(xsa_gr(g5, XS_RM, tx, "a", NULL), 0);
-	ck_assert_int_eq(xsa_gr(g5, XS_TRANSACTION_END, tx, "T", NULL), 0);
+	tx = gf_gtx(g5);
+	ck_assert_int_eq(gf_gr(g5, XS_RM, tx, "a", NULL), 0);
+	ck_assert_int_eq(gf_gr(g5, XS_TRANSACTION_END, tx, "T", NULL), 0);
 	ck_assert_uint_eq(xsa_count(HOME), 1);
 
 	/* dom0's deepest. */
@@ -790,13 +790,13 @@ START_TEST(test_xsa418)
 		memcpy(abs + n, "/a", 3);
 		n += 2;
 	}
-	xsa_d0_write(abs, "bottom");
-	ck_assert_int_eq(xsa_d0(XS_RM, "/xsa/deep", NULL), 0);
+	fixture_write_str(gf_fd, abs, "bottom");
+	ck_assert_int_eq(gf_d0(XS_RM, "/xsa/deep", NULL), 0);
 
 	/* With its domain. */
-	ck_assert_int_eq(xsa_gw(g5, 0, rel, 1), 0);
-	ck_assert_int_eq(xsa_d0(XS_RELEASE, "5", NULL), 0);
-	ck_assert_int_eq(xsa_d0(XS_READ, HOME, NULL), ENOENT);
+	ck_assert_int_eq(gf_gw(g5, 0, rel, 1), 0);
+	ck_assert_int_eq(gf_d0(XS_RELEASE, "5", NULL), 0);
+	ck_assert_int_eq(gf_d0(XS_READ, HOME, NULL), ENOENT);
 	xsa_healthy(g6);
 	sim_guest_free(g5);
 	sim_guest_free(g6);
@@ -818,25 +818,25 @@ START_TEST(test_xsa421)
 	int			 rc;
 
 	xsa_start(opts);
-	g5 = xsa_guest(5);
+	g5 = gf_guest(5);
 	g6 = xsa_bystander(6);
 	for (i = 0; i < 20; i++) {
-		tx = xsa_gtx(g5);
+		tx = gf_gtx(g5);
 		/* Made and removed again; at the quota, refused. */
-		if ((rc = xsa_gw(g5, tx, "t/x", 1)) == 0) {
-			ck_assert_int_eq(xsa_gr(g5, XS_RM, tx, "t/x", NULL),
+		if ((rc = gf_gw(g5, tx, "t/x", 1)) == 0) {
+			ck_assert_int_eq(gf_gr(g5, XS_RM, tx, "t/x", NULL),
 			    0);
-			ck_assert_int_eq(xsa_gr(g5, XS_RM, tx, "t", NULL), 0);
+			ck_assert_int_eq(gf_gr(g5, XS_RM, tx, "t", NULL), 0);
 		} else
 			ck_assert_int_eq(rc, ENOSPC);
-		if ((rc = xsa_gw(g5, tx, "q/r", 1)) == 0)
-			ck_assert_int_eq(xsa_gr(g5, XS_RM, tx, "q", NULL), 0);
+		if ((rc = gf_gw(g5, tx, "q/r", 1)) == 0)
+			ck_assert_int_eq(gf_gr(g5, XS_RM, tx, "q", NULL), 0);
 		else
 			ck_assert_int_eq(rc, ENOSPC);
 		snprintf(path, sizeof path, "p%u", i);
-		rc = xsa_gw(g5, tx, path, 1);
+		rc = gf_gw(g5, tx, path, 1);
 		ck_assert(rc == 0 || rc == ENOSPC);
-		rc = xsa_gr(g5, XS_TRANSACTION_END, tx, "T", NULL);
+		rc = gf_gr(g5, XS_TRANSACTION_END, tx, "T", NULL);
 		ck_assert(rc == 0 || rc == ENOSPC);
 		counts_match(10);
 	}
@@ -844,16 +844,16 @@ START_TEST(test_xsa421)
 	 * Eight committed: as in Xen, a transaction that creates nodes may
 	 * not end with its domain at the quota.
 	 */
-	ck_assert_uint_eq(xsa_usage(5, "nodes"), 9);
+	ck_assert_uint_eq(gf_usage(5, "nodes"), 9);
 	for (i = 0; i < 8; i++) {
 		snprintf(path, sizeof path, HOME "/p%u", i);
-		ck_assert_int_eq(xsa_d0(XS_READ, path, NULL), 0);
+		ck_assert_int_eq(gf_d0(XS_READ, path, NULL), 0);
 	}
-	ck_assert_int_eq(xsa_gw(g5, 0, "last", 1), 0);
-	ck_assert_int_eq(xsa_gw(g5, 0, "over", 1), ENOSPC);
+	ck_assert_int_eq(gf_gw(g5, 0, "last", 1), 0);
+	ck_assert_int_eq(gf_gw(g5, 0, "over", 1), ENOSPC);
 	counts_match(10);
-	ck_assert_int_eq(xsa_d0(XS_READ, HOME "/t", NULL), ENOENT);
-	ck_assert_int_eq(xsa_d0(XS_READ, HOME "/q", NULL), ENOENT);
+	ck_assert_int_eq(gf_d0(XS_READ, HOME "/t", NULL), ENOENT);
+	ck_assert_int_eq(gf_d0(XS_READ, HOME "/q", NULL), ENOENT);
 	xsa_healthy(g6);
 	sim_guest_free(g5);
 	sim_guest_free(g6);
@@ -875,45 +875,45 @@ START_TEST(test_xsa440)
 	int			 rc;
 
 	xsa_start(opts);
-	g5 = xsa_guest(5);
+	g5 = gf_guest(5);
 	g6 = xsa_bystander(6);
 	for (i = 0; i < 5; i++) {
 		snprintf(path, sizeof path, "o%u", i);
-		ck_assert_int_eq(xsa_gw(g5, 0, path, 1), 0);
+		ck_assert_int_eq(gf_gw(g5, 0, path, 1), 0);
 	}
 	/* It removes o0 and makes n1; outside, all of o* go first. */
-	tx = xsa_gtx(g5);
-	ck_assert_int_eq(xsa_gw(g5, tx, "n1", 1), 0);
-	ck_assert_int_eq(xsa_gr(g5, XS_RM, tx, "o0", NULL), 0);
+	tx = gf_gtx(g5);
+	ck_assert_int_eq(gf_gw(g5, tx, "n1", 1), 0);
+	ck_assert_int_eq(gf_gr(g5, XS_RM, tx, "o0", NULL), 0);
 	for (i = 0; i < 5; i++) {
 		snprintf(path, sizeof path, "o%u", i);
-		ck_assert_int_eq(xsa_gr(g5, XS_RM, 0, path, NULL), 0);
+		ck_assert_int_eq(gf_gr(g5, XS_RM, 0, path, NULL), 0);
 	}
-	rc = xsa_gr(g5, XS_TRANSACTION_END, tx, "T", NULL);
+	rc = gf_gr(g5, XS_TRANSACTION_END, tx, "T", NULL);
 	ck_assert(rc == 0 || rc == EAGAIN);
 	counts_match(10);
 
 	/* It makes nodes; outside, everything of it goes. */
-	tx = xsa_gtx(g5);
+	tx = gf_gtx(g5);
 	for (i = 2; i < 5; i++) {
 		snprintf(path, sizeof path, "n%u", i);
-		ck_assert_int_eq(xsa_gw(g5, tx, path, 1), 0);
+		ck_assert_int_eq(gf_gw(g5, tx, path, 1), 0);
 	}
-	ck_assert_int_eq(xsa_d0(XS_RM, HOME "/n1", NULL), 0);
-	rc = xsa_gr(g5, XS_TRANSACTION_END, tx, "T", NULL);
+	ck_assert_int_eq(gf_d0(XS_RM, HOME "/n1", NULL), 0);
+	rc = gf_gr(g5, XS_TRANSACTION_END, tx, "T", NULL);
 	ck_assert(rc == 0 || rc == EAGAIN);
 	counts_match(10);
 
 	/* The quota is whole. */
-	ck_assert_int_eq(xsa_gr(g5, XS_RM, 0, "n2", NULL), 0);
-	ck_assert_int_eq(xsa_gr(g5, XS_RM, 0, "n3", NULL), 0);
-	ck_assert_int_eq(xsa_gr(g5, XS_RM, 0, "n4", NULL), 0);
-	ck_assert_uint_eq(xsa_usage(5, "nodes"), 1);
+	ck_assert_int_eq(gf_gr(g5, XS_RM, 0, "n2", NULL), 0);
+	ck_assert_int_eq(gf_gr(g5, XS_RM, 0, "n3", NULL), 0);
+	ck_assert_int_eq(gf_gr(g5, XS_RM, 0, "n4", NULL), 0);
+	ck_assert_uint_eq(gf_usage(5, "nodes"), 1);
 	for (i = 0; i < 9; i++) {
 		snprintf(path, sizeof path, "f%u", i);
-		ck_assert_int_eq(xsa_gw(g5, 0, path, 1), 0);
+		ck_assert_int_eq(gf_gw(g5, 0, path, 1), 0);
 	}
-	ck_assert_int_eq(xsa_gw(g5, 0, "over", 1), ENOSPC);
+	ck_assert_int_eq(gf_gw(g5, 0, "over", 1), ENOSPC);
 	xsa_healthy(g6);
 	sim_guest_free(g5);
 	sim_guest_free(g6);
@@ -931,26 +931,26 @@ START_TEST(test_xsa484)
 	uint32_t		 tx, tx2;
 
 	xsa_start(NULL);
-	g5 = xsa_guest(5);
+	g5 = gf_guest(5);
 	g6 = xsa_bystander(6);
-	tx = xsa_gtx(g5);
-	tx2 = xsa_gtx(g5);
-	ck_assert_int_eq(xsa_gw(g5, tx, "in-tx", 1), 0);
-	ck_assert_int_eq(xsa_gr(g5, XS_WATCH, 0, "w", "t", NULL), 0);
-	ck_assert_int_eq(xsa_gr(g5, XS_RESET_WATCHES, tx, NULL), 0);
-	ck_assert_int_eq(xsa_gr(g5, XS_TRANSACTION_END, tx, "T", NULL),
+	tx = gf_gtx(g5);
+	tx2 = gf_gtx(g5);
+	ck_assert_int_eq(gf_gw(g5, tx, "in-tx", 1), 0);
+	ck_assert_int_eq(gf_gr(g5, XS_WATCH, 0, "w", "t", NULL), 0);
+	ck_assert_int_eq(gf_gr(g5, XS_RESET_WATCHES, tx, NULL), 0);
+	ck_assert_int_eq(gf_gr(g5, XS_TRANSACTION_END, tx, "T", NULL),
 	    ENOENT);
-	ck_assert_int_eq(xsa_gr(g5, XS_TRANSACTION_END, tx2, "T", NULL),
+	ck_assert_int_eq(gf_gr(g5, XS_TRANSACTION_END, tx2, "T", NULL),
 	    ENOENT);
-	ck_assert_uint_eq(xsa_usage(5, "watches"), 0);
-	ck_assert_uint_eq(xsa_usage(5, "transactions"), 0);
-	ck_assert_int_eq(xsa_d0(XS_READ, HOME "/in-tx", NULL), ENOENT);
+	ck_assert_uint_eq(gf_usage(5, "watches"), 0);
+	ck_assert_uint_eq(gf_usage(5, "transactions"), 0);
+	ck_assert_int_eq(gf_d0(XS_READ, HOME "/in-tx", NULL), ENOENT);
 	/* Again, with nothing open; then it goes on as before. */
-	ck_assert_int_eq(xsa_gr(g5, XS_RESET_WATCHES, 0, NULL), 0);
-	tx = xsa_gtx(g5);
-	ck_assert_int_eq(xsa_gw(g5, tx, "in-tx", 1), 0);
-	ck_assert_int_eq(xsa_gr(g5, XS_TRANSACTION_END, tx, "T", NULL), 0);
-	ck_assert_int_eq(xsa_d0(XS_READ, HOME "/in-tx", NULL), 0);
+	ck_assert_int_eq(gf_gr(g5, XS_RESET_WATCHES, 0, NULL), 0);
+	tx = gf_gtx(g5);
+	ck_assert_int_eq(gf_gw(g5, tx, "in-tx", 1), 0);
+	ck_assert_int_eq(gf_gr(g5, XS_TRANSACTION_END, tx, "T", NULL), 0);
+	ck_assert_int_eq(gf_d0(XS_READ, HOME "/in-tx", NULL), 0);
 	xsa_healthy(g6);
 	sim_guest_free(g5);
 	sim_guest_free(g6);

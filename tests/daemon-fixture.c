@@ -17,6 +17,7 @@
 #include <ftw.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -422,4 +423,204 @@ fixture_req1(int fd, uint32_t type, uint32_t tx_id, const char *arg,
 {
 	return fixture_req(fd, type, tx_id, arg, (uint32_t)strlen(arg) + 1,
 	    rtype, rlen);
+}
+
+/* A message type's wire name. */
+const char *
+fixture_type_name(uint32_t type)
+{
+	const char	*name = xs_wire_type_name(type);
+
+	return name != NULL ? name : "(unknown type)";
+}
+
+/* Strings, each with its NUL, in a payload. */
+size_t
+fixture_strings(char *buf, const char *first, va_list ap)
+{
+	const char	*s;
+	size_t		 len = 0, n;
+
+	for (s = first; s != NULL; s = va_arg(ap, const char *)) {
+		n = strlen(s) + 1;
+		ck_assert_uint_le(len + n, XS_PAYLOAD_MAX);
+		memcpy(buf + len, s, n);
+		len += n;
+	}
+	return len;
+}
+
+/* A request of strings, its reply. */
+const char *
+fixture_reqv(int fd, uint32_t type, uint32_t *rtype, uint32_t *rlen,
+    const char *first, va_list ap)
+{
+	char	buf[XS_PAYLOAD_MAX];
+	size_t	n = 0;
+
+	if (first != NULL)
+		n = fixture_strings(buf, first, ap);
+	return fixture_req(fd, type, 0, buf, (uint32_t)n, rtype, rlen);
+}
+
+/* A request of strings, its reply. */
+const char *
+fixture_reqs(int fd, uint32_t type, uint32_t *rtype, uint32_t *rlen,
+    const char *first, ...)
+{
+	const char	*r;
+	va_list		 ap;
+
+	va_start(ap, first);
+	r = fixture_reqv(fd, type, rtype, rlen, first, ap);
+	va_end(ap);
+	return r;
+}
+
+/* A request that answers want with its own type (events skipped). */
+void
+fixture_answer(int fd, uint32_t type, uint32_t tx_id, const void *payload,
+    uint32_t len, const char *want)
+{
+	const char	*r, *p = len > 0 ? payload : "";
+	uint32_t	 rt, rl;
+
+	r = fixture_req(fd, type, tx_id, payload, len, &rt, &rl);
+	ck_assert_msg(rt == type && rl == strlen(want) + 1 &&
+	    strcmp(r, want) == 0, "%s \"%.*s\": wanted \"%s\", got %s "
+	    "\"%s\" (%u bytes)", fixture_type_name(type), (int)strnlen(p, len),
+	    p, want, fixture_type_name(rt), r, rl);
+}
+
+/* A request that answers OK. */
+void
+fixture_ok(int fd, uint32_t type, uint32_t tx_id, const void *payload,
+    uint32_t len)
+{
+	fixture_answer(fd, type, tx_id, payload, len, "OK");
+}
+
+/* A request of strings that answers want. */
+void
+fixture_answers(int fd, uint32_t type, const char *want,
+    const char *first, ...)
+{
+	const char	*r;
+	uint32_t	 rt, rl;
+	va_list		 ap;
+
+	va_start(ap, first);
+	r = fixture_reqv(fd, type, &rt, &rl, first, ap);
+	va_end(ap);
+	ck_assert_msg(rt == type && rl == strlen(want) + 1 &&
+	    strcmp(r, want) == 0, "%s %s: wanted \"%s\", got %s \"%s\" "
+	    "(%u bytes)", fixture_type_name(type), first != NULL ? first : "",
+	    want, fixture_type_name(rt), r, rl);
+}
+
+/* A request of strings that answers ERROR name. */
+void
+fixture_errors(int fd, uint32_t type, const char *name,
+    const char *first, ...)
+{
+	const char	*r;
+	uint32_t	 rt, rl;
+	va_list		 ap;
+
+	va_start(ap, first);
+	r = fixture_reqv(fd, type, &rt, &rl, first, ap);
+	va_end(ap);
+	ck_assert_msg(rt == XS_ERROR && strcmp(r, name) == 0,
+	    "%s %s: wanted ERROR %s, got %s \"%s\"", fixture_type_name(type),
+	    first != NULL ? first : "", name, fixture_type_name(rt), r);
+}
+
+/* WRITE path = value. */
+void
+fixture_write_str(int fd, const char *path, const char *value)
+{
+	char	buf[XS_PAYLOAD_MAX];
+	size_t	pl = strlen(path) + 1, vl = strlen(value);
+
+	ck_assert_uint_le(pl + vl, sizeof buf);
+	memcpy(buf, path, pl);
+	memcpy(buf + pl, value, vl);
+	fixture_ok(fd, XS_WRITE, 0, buf, (uint32_t)(pl + vl));
+}
+
+/* READ path gives these bytes. */
+void
+fixture_read_len(int fd, const char *path, const void *value, uint32_t len)
+{
+	const char	*r;
+	uint32_t	 rt, rl;
+
+	r = fixture_req1(fd, XS_READ, 0, path, &rt, &rl);
+	ck_assert_msg(rt == XS_READ, "READ %s: got %s \"%s\"", path,
+	    fixture_type_name(rt), r);
+	ck_assert_msg(rl == len && memcmp(r, value, len) == 0,
+	    "READ %s: wanted %u bytes \"%.*s\", got %u \"%.*s\"", path, len,
+	    (int)len, (const char *)value, rl, (int)rl, r);
+}
+
+/* READ path gives the string value. */
+void
+fixture_read_is(int fd, const char *path, const char *value)
+{
+	fixture_read_len(fd, path, value, (uint32_t)strlen(value));
+}
+
+/* A transaction of the connection. */
+uint32_t
+fixture_tx_start(int fd)
+{
+	const char	*r;
+	uint32_t	 rt, rl;
+
+	r = fixture_req(fd, XS_TRANSACTION_START, 0, "", 1, &rt, &rl);
+	ck_assert_msg(rt == XS_TRANSACTION_START,
+	    "TRANSACTION_START: got %s \"%s\"", fixture_type_name(rt), r);
+	return (uint32_t)strtoul(r, NULL, 10);
+}
+
+/* The next message is the event "path\0token\0". */
+void
+fixture_expect_event(int fd, const char *path, const char *token)
+{
+	static char		buf[XS_PAYLOAD_MAX + 1];
+	struct xs_header	h;
+	size_t			pl = strlen(path) + 1, tl = strlen(token) + 1;
+	int			rc;
+
+	rc = fixture_recv(fd, &h, buf, 10000);
+	ck_assert_msg(rc == 0, "no event %s %s: %s", path, token,
+	    strerror(rc));
+	ck_assert_msg(h.type == XS_WATCH_EVENT, "wanted event %s %s, got %s "
+	    "\"%s\"", path, token, fixture_type_name(h.type), buf);
+	ck_assert_uint_eq(h.req_id, 0);
+	ck_assert_uint_eq(h.tx_id, 0);
+	ck_assert_msg(h.len == pl + tl && memcmp(buf, path, pl) == 0 &&
+	    memcmp(buf + pl, token, tl) == 0,
+	    "wanted event %s %s, got %s %s", path, token, buf,
+	    h.len > strlen(buf) + 1 ? buf + strlen(buf) + 1 : "");
+}
+
+/* No message waits before the reply to a request sent now. */
+void
+fixture_expect_quiet(int fd)
+{
+	static char		buf[XS_PAYLOAD_MAX + 1];
+	struct xs_header	h;
+	const uint32_t		id = 0x51e7u;
+	int			rc;
+
+	fixture_send(fd, XS_GET_DOMAIN_PATH, id, 0, "0", 2);
+	rc = fixture_recv(fd, &h, buf, 10000);
+	ck_assert_msg(rc == 0, "no reply to GET_DOMAIN_PATH: %s",
+	    strerror(rc));
+	ck_assert_msg(h.type != XS_WATCH_EVENT, "unexpected event %s %s",
+	    buf, h.len > strlen(buf) + 1 ? buf + strlen(buf) + 1 : "");
+	ck_assert_msg(h.type == XS_GET_DOMAIN_PATH && h.req_id == id,
+	    "wanted quiet, got %s \"%s\" (req_id %#x)",
+	    fixture_type_name(h.type), buf, h.req_id);
 }

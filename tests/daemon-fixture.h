@@ -13,7 +13,9 @@
 
 #include <sys/types.h>
 
+#include <stdarg.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "xs.h"
@@ -103,5 +105,64 @@ const char *fixture_req1(int fd, uint32_t type, uint32_t tx_id,
 	    "type %u: wanted ERROR %s, got type %u \"%s\"",		\
 	    (unsigned)(type), (name), rt_, rp_);			\
 } while (0)
+
+/*
+ * Short forms of the requests tests make over the socket. Each fails the
+ * test, naming the request and what came instead, when the daemon
+ * answers otherwise.
+ */
+
+/* A message type's wire name, for messages of failed tests. */
+const char *fixture_type_name(uint32_t type);
+
+/*
+ * Put first and the strings of ap up to NULL, each with its NUL, in buf
+ * (XS_PAYLOAD_MAX bytes). Returns their length.
+ */
+size_t	 fixture_strings(char *buf, const char *first, va_list ap);
+
+/* fixture_req of the strings from first up to NULL (first NULL: none). */
+const char *fixture_reqv(int fd, uint32_t type, uint32_t *rtype,
+	     uint32_t *rlen, const char *first, va_list ap);
+const char *fixture_reqs(int fd, uint32_t type, uint32_t *rtype,
+	     uint32_t *rlen, const char *first, ...);
+
+/* The request answers its own type with the string want and its NUL. */
+void	 fixture_answer(int fd, uint32_t type, uint32_t tx_id,
+	     const void *payload, uint32_t len, const char *want);
+
+/* The request answers its own type with "OK". */
+void	 fixture_ok(int fd, uint32_t type, uint32_t tx_id,
+	     const void *payload, uint32_t len);
+
+/* A request of strings up to NULL answers the string want. */
+void	 fixture_answers(int fd, uint32_t type, const char *want,
+	     const char *first, ...);
+
+/* A request of strings up to NULL answers ERROR name. */
+void	 fixture_errors(int fd, uint32_t type, const char *name,
+	     const char *first, ...);
+
+/* WRITE path = value (no NUL after the value) answers OK. */
+void	 fixture_write_str(int fd, const char *path, const char *value);
+
+/* READ path gives exactly the len bytes of value. */
+void	 fixture_read_len(int fd, const char *path, const void *value,
+	     uint32_t len);
+
+/* READ path gives exactly the string value (no NUL). */
+void	 fixture_read_is(int fd, const char *path, const char *value);
+
+/* TRANSACTION_START: the new transaction's id. */
+uint32_t fixture_tx_start(int fd);
+
+/* The next message (within 10 s) is the watch event "path\0token\0". */
+void	 fixture_expect_event(int fd, const char *path, const char *token);
+
+/*
+ * No message waits: the reply to a request sent now is the next message
+ * (the daemon queues the events of a change before its reply).
+ */
+void	 fixture_expect_quiet(int fd);
 
 #endif /* DAEMON_FIXTURE_H */
