@@ -17,47 +17,28 @@
 
 #include <check.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "daemon-fixture.h"
-#include "sim-guest.h"
+#include "guest-fixture.h"
 
-#define WAIT_MS		5000
-#define PORT_BASE	80
 #define HOME		"/local/domain/5"
 
-static struct fixture	 fx;
-static char		 simdir[128];
-static char		 xenarg[160];
-static int		 fd = -1;
 static struct sim_guest	*g5;
 
 static void	 setup(void);
 static void	 teardown(void);
 static void	 start(const char *const *);
-static struct sim_guest *guest(unsigned int);
-static size_t	 strings(char *, const char *, va_list);
-static int	 d0(uint32_t, const char *, ...);
-static int	 gr(struct sim_guest *, uint32_t, uint32_t, const char *, ...);
-static int	 gw(struct sim_guest *, const char *, size_t);
-static void	 d0w(const char *, size_t);
 static void	 d0_is(const char *, const char *, const char *);
-static uint32_t	 gtx(struct sim_guest *);
-static unsigned long long usage(unsigned int, const char *);
 static uint32_t	 gtx_reads(unsigned int);
 
 /* A run directory for each test; the test starts the daemon. */
 static void
 setup(void)
 {
-	ck_assert_int_eq(sim_dir_make(simdir, sizeof simdir), 0);
-	snprintf(xenarg, sizeof xenarg, "--xen=sim:%s", simdir);
-	fixture_init(&fx);
-	fd = -1;
+	gf_init();
 	g5 = NULL;
 }
 
@@ -68,180 +49,22 @@ teardown(void)
 	if (g5 != NULL)
 		sim_guest_free(g5);
 	g5 = NULL;
-	if (fd != -1)
-		close(fd);
-	fd = -1;
-	fixture_fini(&fx);
-	sim_dir_remove(simdir);
+	gf_fini();
 }
 
 /* Start the daemon with quota options, connect, introduce guest 5. */
 static void
 start(const char *const *opts)
 {
-	const char	*extra[32];
-	size_t		 n = 0;
-
-	extra[n++] = xenarg;
-	while (opts != NULL && *opts != NULL) {
-		ck_assert_uint_lt(n, 31);
-		extra[n++] = *opts++;
-	}
-	extra[n] = NULL;
-	fixture_up(&fx, extra);
-	fd = fixture_connect(&fx);
-	g5 = guest(5);
-}
-
-/* A fresh guest with its home ("n<domid>"), introduced by dom0. */
-static struct sim_guest *
-guest(unsigned int domid)
-{
-	struct sim_guest	*g;
-
-	ck_assert_int_eq(sim_guest_new(simdir, domid, PORT_BASE + domid,
-	    true, &g), 0);
-	ck_assert_int_eq(sim_home_make(fx.sock, domid), 0);
-	ck_assert_int_eq(sim_guest_introduce(g, fx.sock), 0);
-	return g;
-}
-
-/* Put first and the strings of ap up to NULL, each with its NUL, in buf. */
-static size_t
-strings(char *buf, const char *first, va_list ap)
-{
-	const char	*s;
-	size_t		 len = 0, n;
-
-	for (s = first; s != NULL; s = va_arg(ap, const char *)) {
-		n = strlen(s) + 1;
-		ck_assert_uint_le(len + n, XS_PAYLOAD_MAX);
-		memcpy(buf + len, s, n);
-		len += n;
-	}
-	return len;
-}
-
-/* A dom0 request of strings: 0, or the errno its ERROR names. */
-static int
-d0(uint32_t type, const char *first, ...)
-{
-	char		 buf[XS_PAYLOAD_MAX];
-	const char	*r;
-	uint32_t	 rt, rl;
-	size_t		 n;
-	va_list		 ap;
-
-	va_start(ap, first);
-	n = strings(buf, first, ap);
-	va_end(ap);
-	r = fixture_req(fd, type, 0, buf, (uint32_t)n, &rt, &rl);
-	if (rt == XS_ERROR)
-		return xs_wire_error_from_name(r);
-	ck_assert_uint_eq(rt, type);
-	return 0;
-}
-
-/*
- * A guest request of strings in transaction tx (first NULL: empty
- * payload): 0 with the reply in g->msg, or the errno its ERROR names.
- */
-static int
-gr(struct sim_guest *g, uint32_t type, uint32_t tx, const char *first, ...)
-{
-	char		 buf[XS_PAYLOAD_MAX];
-	size_t		 n = 0;
-	va_list		 ap;
-
-	va_start(ap, first);
-	if (first != NULL)
-		n = strings(buf, first, ap);
-	va_end(ap);
-	ck_assert_int_eq(sim_guest_request(g, type, tx, buf, (uint32_t)n,
-	    WAIT_MS), 0);
-	if (g->hdr.type == XS_ERROR)
-		return xs_wire_error_from_name(g->msg);
-	ck_assert_uint_eq(g->hdr.type, type);
-	return 0;
-}
-
-/* The guest writes vlen bytes of 'x' at path. */
-static int
-gw(struct sim_guest *g, const char *path, size_t vlen)
-{
-	char	buf[XS_PAYLOAD_MAX];
-	size_t	n = strlen(path) + 1;
-
-	ck_assert_uint_le(n + vlen, sizeof buf);
-	memcpy(buf, path, n);
-	memset(buf + n, 'x', vlen);
-	ck_assert_int_eq(sim_guest_request(g, XS_WRITE, 0, buf,
-	    (uint32_t)(n + vlen), WAIT_MS), 0);
-	if (g->hdr.type == XS_ERROR)
-		return xs_wire_error_from_name(g->msg);
-	return 0;
-}
-
-/* dom0 writes vlen bytes of 'y' at path. */
-static void
-d0w(const char *path, size_t vlen)
-{
-	char		 buf[XS_PAYLOAD_MAX];
-	const char	*r;
-	uint32_t	 rt, rl;
-	size_t		 n = strlen(path) + 1;
-
-	ck_assert_uint_le(n + vlen, sizeof buf);
-	memcpy(buf, path, n);
-	memset(buf + n, 'y', vlen);
-	r = fixture_req(fd, XS_WRITE, 0, buf, (uint32_t)(n + vlen), &rt, &rl);
-	ck_assert_msg(rt == XS_WRITE, "write %s: %s", path, r);
+	gf_up(opts);
+	g5 = gf_guest(5);
 }
 
 /* dom0's GET_QUOTA "a\0b\0" (b may be NULL) answers want. */
 static void
 d0_is(const char *a, const char *b, const char *want)
 {
-	char		 buf[64];
-	const char	*r;
-	uint32_t	 rt, rl;
-	size_t		 n;
-
-	n = (size_t)snprintf(buf, sizeof buf, "%s", a) + 1;
-	if (b != NULL)
-		n += (size_t)snprintf(buf + n, sizeof buf - n, "%s", b) + 1;
-	r = fixture_req(fd, XS_GET_QUOTA, 0, buf, (uint32_t)n, &rt, &rl);
-	ck_assert_uint_eq(rt, XS_GET_QUOTA);
-	ck_assert_str_eq(r, want);
-}
-
-/* The guest starts a transaction. */
-static uint32_t
-gtx(struct sim_guest *g)
-{
-	ck_assert_int_eq(gr(g, XS_TRANSACTION_START, 0, "", NULL), 0);
-	return (uint32_t)strtoul(g->msg, NULL, 10);
-}
-
-/* One line of CONTROL "quota <domid>": the number after "what :". */
-static unsigned long long
-usage(unsigned int domid, const char *what)
-{
-	char		 id[16], key[32], buf[16];
-	const char	*r, *p;
-	uint32_t	 rt, rl;
-	size_t		 n;
-
-	n = (size_t)snprintf(buf, sizeof buf, "quota%c%u", 0, domid) + 1;
-	r = fixture_req(fd, XS_CONTROL, 0, buf, (uint32_t)n, &rt, &rl);
-	ck_assert_uint_eq(rt, XS_CONTROL);
-	snprintf(id, sizeof id, "Domain %u:", domid);
-	ck_assert_ptr_nonnull(strstr(r, id));
-	snprintf(key, sizeof key, "\n%s", what);
-	ck_assert_ptr_nonnull(p = strstr(r, key));
-	p = strchr(p, ':');
-	ck_assert_ptr_nonnull(p);
-	return strtoull(p + 1, NULL, 10);
+	fixture_answers(gf_fd, XS_GET_QUOTA, want, a, b, NULL);
 }
 
 /* -E 10: the home and 9 nodes; writes creating many nodes; dom0's. */
@@ -252,37 +75,37 @@ START_TEST(test_nodes)
 	unsigned int	 i;
 
 	start(opts);
-	ck_assert_uint_eq(usage(5, "nodes"), 1);
+	ck_assert_uint_eq(gf_usage(5, "nodes"), 1);
 	for (i = 0; i < 9; i++) {
 		snprintf(path, sizeof path, HOME "/n%u", i);
-		ck_assert_int_eq(gw(g5, path, 1), 0);
+		ck_assert_int_eq(gf_gw(g5, 0, path, 1), 0);
 	}
-	ck_assert_int_eq(gw(g5, HOME "/n9", 1), ENOSPC);
-	ck_assert_int_eq(gr(g5, XS_MKDIR, 0, HOME "/n9", NULL), ENOSPC);
-	ck_assert_uint_eq(usage(5, "nodes"), 10);
+	ck_assert_int_eq(gf_gw(g5, 0, HOME "/n9", 1), ENOSPC);
+	ck_assert_int_eq(gf_gr(g5, XS_MKDIR, 0, HOME "/n9", NULL), ENOSPC);
+	ck_assert_uint_eq(gf_usage(5, "nodes"), 10);
 	/* What exists may change. */
-	ck_assert_int_eq(gw(g5, HOME "/n0", 2), 0);
-	ck_assert_int_eq(gr(g5, XS_MKDIR, 0, HOME "/n0", NULL), 0);
+	ck_assert_int_eq(gf_gw(g5, 0, HOME "/n0", 2), 0);
+	ck_assert_int_eq(gf_gr(g5, XS_MKDIR, 0, HOME "/n0", NULL), 0);
 
 	/* Three free: three new nodes fit, four do not, and none is made. */
 	for (i = 0; i < 3; i++) {
 		snprintf(path, sizeof path, HOME "/n%u", i);
-		ck_assert_int_eq(gr(g5, XS_RM, 0, path, NULL), 0);
+		ck_assert_int_eq(gf_gr(g5, XS_RM, 0, path, NULL), 0);
 	}
-	ck_assert_int_eq(gw(g5, HOME "/a/b/c/d", 1), ENOSPC);
-	ck_assert_int_eq(d0(XS_READ, HOME "/a", NULL), ENOENT);
-	ck_assert_int_eq(gw(g5, HOME "/a/b/c", 1), 0);
-	ck_assert_uint_eq(usage(5, "nodes"), 10);
+	ck_assert_int_eq(gf_gw(g5, 0, HOME "/a/b/c/d", 1), ENOSPC);
+	ck_assert_int_eq(gf_d0(XS_READ, HOME "/a", NULL), ENOENT);
+	ck_assert_int_eq(gf_gw(g5, 0, HOME "/a/b/c", 1), 0);
+	ck_assert_uint_eq(gf_usage(5, "nodes"), 10);
 
 	/* dom0 is never refused, but what it makes for the guest counts. */
-	ck_assert_int_eq(gr(g5, XS_RM, 0, HOME "/a", NULL), 0);
+	ck_assert_int_eq(gf_gr(g5, XS_RM, 0, HOME "/a", NULL), 0);
 	for (i = 0; i < 12; i++) {
 		snprintf(path, sizeof path, HOME "/d%u", i);
-		ck_assert_int_eq(d0(XS_WRITE, path, NULL), 0);
+		ck_assert_int_eq(gf_d0(XS_WRITE, path, NULL), 0);
 	}
-	ck_assert_uint_eq(usage(5, "nodes"), 19);
-	ck_assert_int_eq(gw(g5, HOME "/d0", 1), 0);
-	ck_assert_int_eq(gw(g5, HOME "/zz", 1), ENOSPC);
+	ck_assert_uint_eq(gf_usage(5, "nodes"), 19);
+	ck_assert_int_eq(gf_gw(g5, 0, HOME "/d0", 1), 0);
+	ck_assert_int_eq(gf_gw(g5, 0, HOME "/zz", 1), ENOSPC);
 }
 END_TEST
 
@@ -294,36 +117,36 @@ START_TEST(test_nodes_txn)
 
 	start(opts);
 	/* 1 + 9 new nodes: fine outside, too many at the end of a txn. */
-	tx = gtx(g5);
-	ck_assert_int_eq(gr(g5, XS_WRITE, tx, HOME "/q0/a/b", NULL), 0);
-	ck_assert_int_eq(gr(g5, XS_WRITE, tx, HOME "/q1/a/b", NULL), 0);
-	ck_assert_int_eq(gr(g5, XS_WRITE, tx, HOME "/q2/a/b", NULL), 0);
-	ck_assert_int_eq(gr(g5, XS_TRANSACTION_END, tx, "T", NULL), ENOSPC);
-	ck_assert_uint_eq(usage(5, "nodes"), 1);
-	ck_assert_int_eq(d0(XS_READ, HOME "/q0", NULL), ENOENT);
+	tx = gf_gtx(g5);
+	ck_assert_int_eq(gf_gr(g5, XS_WRITE, tx, HOME "/q0/a/b", NULL), 0);
+	ck_assert_int_eq(gf_gr(g5, XS_WRITE, tx, HOME "/q1/a/b", NULL), 0);
+	ck_assert_int_eq(gf_gr(g5, XS_WRITE, tx, HOME "/q2/a/b", NULL), 0);
+	ck_assert_int_eq(gf_gr(g5, XS_TRANSACTION_END, tx, "T", NULL), ENOSPC);
+	ck_assert_uint_eq(gf_usage(5, "nodes"), 1);
+	ck_assert_int_eq(gf_d0(XS_READ, HOME "/q0", NULL), ENOENT);
 
 	/* 1 + 8: committed. */
-	tx = gtx(g5);
-	ck_assert_int_eq(gr(g5, XS_WRITE, tx, HOME "/q0/a/b", NULL), 0);
-	ck_assert_int_eq(gr(g5, XS_WRITE, tx, HOME "/q1/a/b", NULL), 0);
-	ck_assert_int_eq(gr(g5, XS_WRITE, tx, HOME "/q2/a", NULL), 0);
-	ck_assert_int_eq(gr(g5, XS_TRANSACTION_END, tx, "T", NULL), 0);
-	ck_assert_uint_eq(usage(5, "nodes"), 9);
+	tx = gf_gtx(g5);
+	ck_assert_int_eq(gf_gr(g5, XS_WRITE, tx, HOME "/q0/a/b", NULL), 0);
+	ck_assert_int_eq(gf_gr(g5, XS_WRITE, tx, HOME "/q1/a/b", NULL), 0);
+	ck_assert_int_eq(gf_gr(g5, XS_WRITE, tx, HOME "/q2/a", NULL), 0);
+	ck_assert_int_eq(gf_gr(g5, XS_TRANSACTION_END, tx, "T", NULL), 0);
+	ck_assert_uint_eq(gf_usage(5, "nodes"), 9);
 
 	/* A write outside takes the last node: the transaction fails. */
-	tx = gtx(g5);
-	ck_assert_int_eq(gr(g5, XS_WRITE, tx, HOME "/r0", NULL), 0);
-	ck_assert_int_eq(gw(g5, HOME "/s0", 1), 0);
-	ck_assert_uint_eq(usage(5, "nodes"), 10);
-	ck_assert_int_eq(gr(g5, XS_TRANSACTION_END, tx, "T", NULL), ENOSPC);
-	ck_assert_int_eq(d0(XS_READ, HOME "/r0", NULL), ENOENT);
+	tx = gf_gtx(g5);
+	ck_assert_int_eq(gf_gr(g5, XS_WRITE, tx, HOME "/r0", NULL), 0);
+	ck_assert_int_eq(gf_gw(g5, 0, HOME "/s0", 1), 0);
+	ck_assert_uint_eq(gf_usage(5, "nodes"), 10);
+	ck_assert_int_eq(gf_gr(g5, XS_TRANSACTION_END, tx, "T", NULL), ENOSPC);
+	ck_assert_int_eq(gf_d0(XS_READ, HOME "/r0", NULL), ENOENT);
 
 	/* At the quota, a transaction may not create, but may change. */
-	tx = gtx(g5);
-	ck_assert_int_eq(gr(g5, XS_WRITE, tx, HOME "/t", NULL), ENOSPC);
-	ck_assert_int_eq(gr(g5, XS_WRITE, tx, HOME "/s0", NULL), 0);
-	ck_assert_int_eq(gr(g5, XS_TRANSACTION_END, tx, "T", NULL), 0);
-	ck_assert_uint_eq(usage(5, "nodes"), 10);
+	tx = gf_gtx(g5);
+	ck_assert_int_eq(gf_gr(g5, XS_WRITE, tx, HOME "/t", NULL), ENOSPC);
+	ck_assert_int_eq(gf_gr(g5, XS_WRITE, tx, HOME "/s0", NULL), 0);
+	ck_assert_int_eq(gf_gr(g5, XS_TRANSACTION_END, tx, "T", NULL), 0);
+	ck_assert_uint_eq(gf_usage(5, "nodes"), 10);
 }
 END_TEST
 
@@ -335,10 +158,10 @@ gtx_reads(unsigned int k)
 	unsigned int	i;
 	uint32_t	tx;
 
-	tx = gtx(g5);
+	tx = gf_gtx(g5);
 	for (i = 0; i < k; i++) {
 		snprintf(path, sizeof path, HOME "/r%u", i);
-		ck_assert_int_eq(gr(g5, XS_READ, tx, path, NULL), 0);
+		ck_assert_int_eq(gf_gr(g5, XS_READ, tx, path, NULL), 0);
 	}
 	return tx;
 }
@@ -361,75 +184,78 @@ START_TEST(test_txn_nodes)
 	start(opts);
 	for (i = 0; i < 10; i++) {
 		snprintf(path, sizeof path, HOME "/r%u", i);
-		d0w(path, 1);
+		gf_d0_fill(path, 1);
 	}
 
 	/* New nodes: 5 and the home; nodes held may still be used. */
-	tx = gtx(g5);
+	tx = gf_gtx(g5);
 	for (i = 0; i < 8; i++) {
 		snprintf(path, sizeof path, HOME "/t%u", i);
-		ck_assert_int_eq(gr(g5, XS_WRITE, tx, path, "v", NULL),
+		ck_assert_int_eq(gf_gr(g5, XS_WRITE, tx, path, "v", NULL),
 		    i < 5 ? 0 : ENOSPC);
 	}
-	ck_assert_int_eq(gr(g5, XS_READ, tx, HOME "/t0", NULL), 0);
-	ck_assert_int_eq(gr(g5, XS_READ, tx, HOME "/r0", NULL), ENOSPC);
-	ck_assert_int_eq(gr(g5, XS_TRANSACTION_END, tx, "T", NULL), ENOMEM);
-	ck_assert_int_eq(d0(XS_READ, HOME "/t0", NULL), ENOENT);
+	ck_assert_int_eq(gf_gr(g5, XS_READ, tx, HOME "/t0", NULL), 0);
+	ck_assert_int_eq(gf_gr(g5, XS_READ, tx, HOME "/r0", NULL), ENOSPC);
+	ck_assert_int_eq(gf_gr(g5, XS_TRANSACTION_END, tx, "T", NULL), ENOMEM);
+	ck_assert_int_eq(gf_d0(XS_READ, HOME "/t0", NULL), ENOENT);
 
 	/* Nodes read: 6. */
-	tx = gtx(g5);
+	tx = gf_gtx(g5);
 	for (i = 0; i < 8; i++) {
 		snprintf(path, sizeof path, HOME "/r%u", i);
-		ck_assert_int_eq(gr(g5, XS_READ, tx, path, NULL),
+		ck_assert_int_eq(gf_gr(g5, XS_READ, tx, path, NULL),
 		    i < 6 ? 0 : ENOSPC);
 	}
-	ck_assert_int_eq(gr(g5, XS_TRANSACTION_END, tx, "T", NULL), ENOMEM);
+	ck_assert_int_eq(gf_gr(g5, XS_TRANSACTION_END, tx, "T", NULL), ENOMEM);
 
 	/* Missing nodes: 5, and the home that decides ENOENT. "F" is OK. */
-	tx = gtx(g5);
+	tx = gf_gtx(g5);
 	for (i = 0; i < 8; i++) {
 		snprintf(path, sizeof path, HOME "/m%u", i);
-		ck_assert_int_eq(gr(g5, XS_READ, tx, path, NULL),
+		ck_assert_int_eq(gf_gr(g5, XS_READ, tx, path, NULL),
 		    i < 5 ? ENOENT : ENOSPC);
 	}
-	ck_assert_int_eq(gr(g5, XS_TRANSACTION_END, tx, "F", NULL), 0);
+	ck_assert_int_eq(gf_gr(g5, XS_TRANSACTION_END, tx, "F", NULL), 0);
 
 	/* A write creating ancestors holds each of them. */
-	tx = gtx(g5);
-	ck_assert_int_eq(gr(g5, XS_WRITE, tx, HOME "/a/b/c/d", "v", NULL), 0);
-	ck_assert_int_eq(gr(g5, XS_WRITE, tx, HOME "/a/b/c/e", "v", NULL), 0);
-	ck_assert_int_eq(gr(g5, XS_WRITE, tx, HOME "/a/b/c/f", "v", NULL),
+	tx = gf_gtx(g5);
+	ck_assert_int_eq(gf_gr(g5, XS_WRITE, tx, HOME "/a/b/c/d", "v", NULL),
+	    0);
+	ck_assert_int_eq(gf_gr(g5, XS_WRITE, tx, HOME "/a/b/c/e", "v", NULL),
+	    0);
+	ck_assert_int_eq(gf_gr(g5, XS_WRITE, tx, HOME "/a/b/c/f", "v", NULL),
 	    ENOSPC);
-	ck_assert_int_eq(gr(g5, XS_TRANSACTION_END, tx, "T", NULL), ENOMEM);
-	ck_assert_int_eq(d0(XS_READ, HOME "/a", NULL), ENOENT);
+	ck_assert_int_eq(gf_gr(g5, XS_TRANSACTION_END, tx, "T", NULL), ENOMEM);
+	ck_assert_int_eq(gf_d0(XS_READ, HOME "/a", NULL), ENOENT);
 
 	/* Under the quota the transaction commits. */
-	tx = gtx(g5);
-	ck_assert_int_eq(gr(g5, XS_DIRECTORY, tx, HOME, NULL), 0);
-	ck_assert_int_eq(gr(g5, XS_READ, tx, HOME "/r0", NULL), 0);
-	ck_assert_int_eq(gr(g5, XS_GET_PERMS, tx, HOME "/r1", NULL), 0);
-	ck_assert_int_eq(gr(g5, XS_WRITE, tx, HOME "/r2", "w", NULL), 0);
-	ck_assert_int_eq(gr(g5, XS_TRANSACTION_END, tx, "T", NULL), 0);
-	r = fixture_req1(fd, XS_READ, 0, HOME "/r2", &rt, &rl);
+	tx = gf_gtx(g5);
+	ck_assert_int_eq(gf_gr(g5, XS_DIRECTORY, tx, HOME, NULL), 0);
+	ck_assert_int_eq(gf_gr(g5, XS_READ, tx, HOME "/r0", NULL), 0);
+	ck_assert_int_eq(gf_gr(g5, XS_GET_PERMS, tx, HOME "/r1", NULL), 0);
+	ck_assert_int_eq(gf_gr(g5, XS_WRITE, tx, HOME "/r2", "w", NULL), 0);
+	ck_assert_int_eq(gf_gr(g5, XS_TRANSACTION_END, tx, "T", NULL), 0);
+	r = fixture_req1(gf_fd, XS_READ, 0, HOME "/r2", &rt, &rl);
 	ck_assert_uint_eq(rt, XS_READ);
 	ck_assert_int_eq(memcmp(r, "w", 2), 0);
 
 	/* dom0 has no quota. */
-	r = fixture_req(fd, XS_TRANSACTION_START, 0, "", 1, &rt, &rl);
+	r = fixture_req(gf_fd, XS_TRANSACTION_START, 0, "", 1, &rt, &rl);
 	ck_assert_uint_eq(rt, XS_TRANSACTION_START);
 	tx0 = (uint32_t)strtoul(r, NULL, 10);
 	for (i = 0; i < 10; i++) {
 		snprintf(path, sizeof path, HOME "/r%u", i);
-		fixture_req1(fd, XS_READ, tx0, path, &rt, &rl);
+		fixture_req1(gf_fd, XS_READ, tx0, path, &rt, &rl);
 		ck_assert_uint_eq(rt, XS_READ);
 	}
-	fixture_req1(fd, XS_TRANSACTION_END, tx0, "T", &rt, &rl);
+	fixture_req1(gf_fd, XS_TRANSACTION_END, tx0, "T", &rt, &rl);
 	ck_assert_uint_eq(rt, XS_TRANSACTION_END);
 
 	/* 0 is no limit. */
-	ck_assert_int_eq(d0(XS_SET_QUOTA, "transaction-nodes", "0", NULL), 0);
+	ck_assert_int_eq(gf_d0(XS_SET_QUOTA, "transaction-nodes", "0", NULL),
+	    0);
 	tx = gtx_reads(10);
-	ck_assert_int_eq(gr(g5, XS_TRANSACTION_END, tx, "T", NULL), 0);
+	ck_assert_int_eq(gf_gr(g5, XS_TRANSACTION_END, tx, "T", NULL), 0);
 }
 END_TEST
 
@@ -461,58 +287,58 @@ START_TEST(test_txn_nodes_requests)
 	start(opts);
 	for (i = 0; i < 10; i++) {
 		snprintf(path, sizeof path, HOME "/r%u", i);
-		d0w(path, 1);
+		gf_d0_fill(path, 1);
 	}
 	for (i = 1; i <= 6; i++) {
 		snprintf(path, sizeof path, HOME "/s/%u", i);
-		d0w(path, 1);
+		gf_d0_fill(path, 1);
 	}
 
 	/* RM of a leaf: the parent and the node. */
 	tx = gtx_reads(6);
-	ck_assert_int_eq(gr(g5, XS_RM, tx, HOME "/r7", NULL), ENOSPC);
-	ck_assert_int_eq(gr(g5, XS_TRANSACTION_END, tx, "T", NULL), ENOMEM);
+	ck_assert_int_eq(gf_gr(g5, XS_RM, tx, HOME "/r7", NULL), ENOSPC);
+	ck_assert_int_eq(gf_gr(g5, XS_TRANSACTION_END, tx, "T", NULL), ENOMEM);
 	tx = gtx_reads(5);
-	ck_assert_int_eq(gr(g5, XS_RM, tx, HOME "/r7", NULL), ENOSPC);
-	ck_assert_int_eq(gr(g5, XS_TRANSACTION_END, tx, "T", NULL), ENOMEM);
+	ck_assert_int_eq(gf_gr(g5, XS_RM, tx, HOME "/r7", NULL), ENOSPC);
+	ck_assert_int_eq(gf_gr(g5, XS_TRANSACTION_END, tx, "T", NULL), ENOMEM);
 	tx = gtx_reads(6);
-	ck_assert_int_eq(gr(g5, XS_RM, tx, HOME "/m", NULL), ENOSPC);
-	ck_assert_int_eq(gr(g5, XS_TRANSACTION_END, tx, "T", NULL), ENOMEM);
-	ck_assert_int_eq(d0(XS_READ, HOME "/r7", NULL), 0);
+	ck_assert_int_eq(gf_gr(g5, XS_RM, tx, HOME "/m", NULL), ENOSPC);
+	ck_assert_int_eq(gf_gr(g5, XS_TRANSACTION_END, tx, "T", NULL), ENOMEM);
+	ck_assert_int_eq(gf_d0(XS_READ, HOME "/r7", NULL), 0);
 	tx = gtx_reads(4);
-	ck_assert_int_eq(gr(g5, XS_RM, tx, HOME "/r7", NULL), 0);
-	ck_assert_int_eq(gr(g5, XS_TRANSACTION_END, tx, "T", NULL), 0);
-	ck_assert_int_eq(d0(XS_READ, HOME "/r7", NULL), ENOENT);
+	ck_assert_int_eq(gf_gr(g5, XS_RM, tx, HOME "/r7", NULL), 0);
+	ck_assert_int_eq(gf_gr(g5, XS_TRANSACTION_END, tx, "T", NULL), 0);
+	ck_assert_int_eq(gf_d0(XS_READ, HOME "/r7", NULL), ENOENT);
 
 	/* RM of a subtree refused within it: EIO. */
-	tx = gtx(g5);
-	ck_assert_int_eq(gr(g5, XS_RM, tx, HOME "/s", NULL), EIO);
-	ck_assert_int_eq(gr(g5, XS_TRANSACTION_END, tx, "T", NULL), ENOMEM);
+	tx = gf_gtx(g5);
+	ck_assert_int_eq(gf_gr(g5, XS_RM, tx, HOME "/s", NULL), EIO);
+	ck_assert_int_eq(gf_gr(g5, XS_TRANSACTION_END, tx, "T", NULL), ENOMEM);
 	tx = gtx_reads(3);
-	ck_assert_int_eq(gr(g5, XS_RM, tx, HOME "/s", NULL), EIO);
-	ck_assert_int_eq(gr(g5, XS_TRANSACTION_END, tx, "T", NULL), ENOMEM);
-	ck_assert_int_eq(d0(XS_READ, HOME "/s/1", NULL), 0);
+	ck_assert_int_eq(gf_gr(g5, XS_RM, tx, HOME "/s", NULL), EIO);
+	ck_assert_int_eq(gf_gr(g5, XS_TRANSACTION_END, tx, "T", NULL), ENOMEM);
+	ck_assert_int_eq(gf_d0(XS_READ, HOME "/s/1", NULL), 0);
 
 	/* Every request that reads a 7th node, each in a transaction. */
 	for (i = 0; i < sizeof seventh / sizeof seventh[0]; i++) {
 		tx = gtx_reads(6);
-		ck_assert_int_eq(gr(g5, seventh[i].type, tx, seventh[i].path,
+		ck_assert_int_eq(gf_gr(g5, seventh[i].type, tx, seventh[i].path,
 		    seventh[i].arg, NULL), ENOSPC);
-		ck_assert_int_eq(gr(g5, XS_TRANSACTION_END, tx, "T", NULL),
+		ck_assert_int_eq(gf_gr(g5, XS_TRANSACTION_END, tx, "T", NULL),
 		    ENOMEM);
 	}
 
 	/* Writes: a new node holds its parent too; an existing one not. */
 	tx = gtx_reads(5);
-	ck_assert_int_eq(gr(g5, XS_WRITE, tx, HOME "/n", "v", NULL), ENOSPC);
-	ck_assert_int_eq(gr(g5, XS_TRANSACTION_END, tx, "T", NULL), ENOMEM);
+	ck_assert_int_eq(gf_gr(g5, XS_WRITE, tx, HOME "/n", "v", NULL), ENOSPC);
+	ck_assert_int_eq(gf_gr(g5, XS_TRANSACTION_END, tx, "T", NULL), ENOMEM);
 	tx = gtx_reads(4);
-	ck_assert_int_eq(gr(g5, XS_WRITE, tx, HOME "/a/b", "v", NULL),
+	ck_assert_int_eq(gf_gr(g5, XS_WRITE, tx, HOME "/a/b", "v", NULL),
 	    ENOSPC);
-	ck_assert_int_eq(gr(g5, XS_TRANSACTION_END, tx, "T", NULL), ENOMEM);
+	ck_assert_int_eq(gf_gr(g5, XS_TRANSACTION_END, tx, "T", NULL), ENOMEM);
 	tx = gtx_reads(5);
-	ck_assert_int_eq(gr(g5, XS_WRITE, tx, HOME "/r8", "w", NULL), 0);
-	ck_assert_int_eq(gr(g5, XS_TRANSACTION_END, tx, "T", NULL), 0);
+	ck_assert_int_eq(gf_gr(g5, XS_WRITE, tx, HOME "/r8", "w", NULL), 0);
+	ck_assert_int_eq(gf_gr(g5, XS_TRANSACTION_END, tx, "T", NULL), 0);
 }
 END_TEST
 
@@ -524,45 +350,45 @@ START_TEST(test_node_size)
 	unsigned int	 i;
 
 	start(opts);
-	ck_assert_int_eq(gw(g5, HOME "/s", 166), 0);
-	ck_assert_int_eq(gw(g5, HOME "/s", 167), 0);
-	ck_assert_int_eq(gw(g5, HOME "/s", 168), ENOSPC);
-	ck_assert_int_eq(gr(g5, XS_RM, 0, HOME "/s", NULL), 0);
+	ck_assert_int_eq(gf_gw(g5, 0, HOME "/s", 166), 0);
+	ck_assert_int_eq(gf_gw(g5, 0, HOME "/s", 167), 0);
+	ck_assert_int_eq(gf_gw(g5, 0, HOME "/s", 168), ENOSPC);
+	ck_assert_int_eq(gf_gr(g5, XS_RM, 0, HOME "/s", NULL), 0);
 	/* A new node is sized too. */
-	ck_assert_int_eq(gw(g5, HOME "/t", 168), ENOSPC);
-	ck_assert_int_eq(d0(XS_READ, HOME "/t", NULL), ENOENT);
+	ck_assert_int_eq(gf_gw(g5, 0, HOME "/t", 168), ENOSPC);
+	ck_assert_int_eq(gf_d0(XS_READ, HOME "/t", NULL), ENOENT);
 
 	/* Two entries: 8 bytes less of value. */
-	ck_assert_int_eq(d0(XS_WRITE, HOME "/p2", NULL), 0);
-	ck_assert_int_eq(d0(XS_SET_PERMS, HOME "/p2", "n5", "r0", NULL), 0);
-	ck_assert_int_eq(gw(g5, HOME "/p2", 159), 0);
-	ck_assert_int_eq(gw(g5, HOME "/p2", 160), ENOSPC);
-	ck_assert_int_eq(gw(g5, HOME "/p2", 158), 0);
-	ck_assert_int_eq(gr(g5, XS_SET_PERMS, 0, HOME "/p2", "n5", "r0", "r1",
-	    NULL), ENOSPC);
-	ck_assert_int_eq(gr(g5, XS_SET_PERMS, 0, HOME "/p2", "n5", NULL), 0);
+	ck_assert_int_eq(gf_d0(XS_WRITE, HOME "/p2", NULL), 0);
+	ck_assert_int_eq(gf_d0(XS_SET_PERMS, HOME "/p2", "n5", "r0", NULL), 0);
+	ck_assert_int_eq(gf_gw(g5, 0, HOME "/p2", 159), 0);
+	ck_assert_int_eq(gf_gw(g5, 0, HOME "/p2", 160), ENOSPC);
+	ck_assert_int_eq(gf_gw(g5, 0, HOME "/p2", 158), 0);
+	ck_assert_int_eq(gf_gr(g5, XS_SET_PERMS, 0, HOME "/p2", "n5", "r0",
+	    "r1", NULL), ENOSPC);
+	ck_assert_int_eq(gf_gr(g5, XS_SET_PERMS, 0, HOME "/p2", "n5", NULL), 0);
 
 	/* A node dom0 made too big: the guest may read and remove it only. */
-	d0w(HOME "/big", 190);
-	ck_assert_int_eq(gr(g5, XS_READ, 0, HOME "/big", NULL), 0);
-	ck_assert_int_eq(gw(g5, HOME "/big", 190), ENOSPC);
-	ck_assert_int_eq(gr(g5, XS_SET_PERMS, 0, HOME "/big", "n5", NULL),
+	gf_d0_fill(HOME "/big", 190);
+	ck_assert_int_eq(gf_gr(g5, XS_READ, 0, HOME "/big", NULL), 0);
+	ck_assert_int_eq(gf_gw(g5, 0, HOME "/big", 190), ENOSPC);
+	ck_assert_int_eq(gf_gr(g5, XS_SET_PERMS, 0, HOME "/big", "n5", NULL),
 	    ENOSPC);
-	ck_assert_int_eq(gr(g5, XS_MKDIR, 0, HOME "/big/c", NULL), ENOSPC);
-	ck_assert_int_eq(gr(g5, XS_RM, 0, HOME "/big", NULL), 0);
+	ck_assert_int_eq(gf_gr(g5, XS_MKDIR, 0, HOME "/big/c", NULL), ENOSPC);
+	ck_assert_int_eq(gf_gr(g5, XS_RM, 0, HOME "/big", NULL), 0);
 
 	/*
 	 * The parent's list of children counts: 41 names of 4 bytes make
 	 * 32 + 164 = 196; a 42nd would make 200, a name of 1 byte 198.
 	 */
-	ck_assert_int_eq(gr(g5, XS_MKDIR, 0, HOME "/dir", NULL), 0);
+	ck_assert_int_eq(gf_gr(g5, XS_MKDIR, 0, HOME "/dir", NULL), 0);
 	for (i = 0; i < 41; i++) {
 		snprintf(path, sizeof path, HOME "/dir/c%02u", i);
-		ck_assert_int_eq(gr(g5, XS_MKDIR, 0, path, NULL), 0);
+		ck_assert_int_eq(gf_gr(g5, XS_MKDIR, 0, path, NULL), 0);
 	}
-	ck_assert_int_eq(gr(g5, XS_MKDIR, 0, HOME "/dir/c41", NULL), ENOSPC);
-	ck_assert_int_eq(gw(g5, HOME "/dir/c41/deep", 1), ENOSPC);
-	ck_assert_int_eq(gr(g5, XS_MKDIR, 0, HOME "/dir/c", NULL), 0);
+	ck_assert_int_eq(gf_gr(g5, XS_MKDIR, 0, HOME "/dir/c41", NULL), ENOSPC);
+	ck_assert_int_eq(gf_gw(g5, 0, HOME "/dir/c41/deep", 1), ENOSPC);
+	ck_assert_int_eq(gf_gr(g5, XS_MKDIR, 0, HOME "/dir/c", NULL), 0);
 	/*
 	 * A created ancestor holds its child's name: "e" with a child of
 	 * 166 bytes makes 32 + 167 = 199, with one of 167 bytes 200.
@@ -570,11 +396,11 @@ START_TEST(test_node_size)
 	memset(lng, 'a', 167);
 	lng[167] = '\0';
 	snprintf(deep, sizeof deep, HOME "/e/%s/f", lng);
-	ck_assert_int_eq(gw(g5, deep, 1), ENOSPC);
-	ck_assert_int_eq(d0(XS_READ, HOME "/e", NULL), ENOENT);
+	ck_assert_int_eq(gf_gw(g5, 0, deep, 1), ENOSPC);
+	ck_assert_int_eq(gf_d0(XS_READ, HOME "/e", NULL), ENOENT);
 	lng[166] = '\0';
 	snprintf(deep, sizeof deep, HOME "/e/%s/f", lng);
-	ck_assert_int_eq(gw(g5, deep, 1), 0);
+	ck_assert_int_eq(gf_gw(g5, 0, deep, 1), 0);
 }
 END_TEST
 
@@ -587,10 +413,10 @@ START_TEST(test_node_size_children)
 	start(NULL);
 	for (i = 0; i < 425; i++) {
 		snprintf(path, sizeof path, HOME "/q/n%u", i);
-		ck_assert_int_eq(gw(g5, path, 1), 0);
+		ck_assert_int_eq(gf_gw(g5, 0, path, 1), 0);
 	}
-	ck_assert_int_eq(gw(g5, HOME "/q/n425", 1), ENOSPC);
-	ck_assert_uint_eq(usage(5, "nodes"), 427);
+	ck_assert_int_eq(gf_gw(g5, 0, HOME "/q/n425", 1), ENOSPC);
+	ck_assert_uint_eq(gf_usage(5, "nodes"), 427);
 }
 END_TEST
 
@@ -600,15 +426,15 @@ START_TEST(test_watches)
 	static const char *const opts[] = { "-W", "3", NULL };
 
 	start(opts);
-	ck_assert_int_eq(gr(g5, XS_WATCH, 0, HOME, "t0", NULL), 0);
-	ck_assert_int_eq(gr(g5, XS_WATCH, 0, HOME, "t1", NULL), 0);
-	ck_assert_int_eq(gr(g5, XS_WATCH, 0, HOME, "t2", NULL), 0);
-	ck_assert_int_eq(gr(g5, XS_WATCH, 0, HOME, "t3", NULL), 0);
-	ck_assert_int_eq(gr(g5, XS_WATCH, 0, HOME, "t4", NULL), E2BIG);
-	ck_assert_int_eq(gr(g5, XS_WATCH, 0, HOME, "t0", NULL), EEXIST);
-	ck_assert_uint_eq(usage(5, "watches"), 4);
-	ck_assert_int_eq(gr(g5, XS_UNWATCH, 0, HOME, "t0", NULL), 0);
-	ck_assert_int_eq(gr(g5, XS_WATCH, 0, HOME, "t9", NULL), 0);
+	ck_assert_int_eq(gf_gr(g5, XS_WATCH, 0, HOME, "t0", NULL), 0);
+	ck_assert_int_eq(gf_gr(g5, XS_WATCH, 0, HOME, "t1", NULL), 0);
+	ck_assert_int_eq(gf_gr(g5, XS_WATCH, 0, HOME, "t2", NULL), 0);
+	ck_assert_int_eq(gf_gr(g5, XS_WATCH, 0, HOME, "t3", NULL), 0);
+	ck_assert_int_eq(gf_gr(g5, XS_WATCH, 0, HOME, "t4", NULL), E2BIG);
+	ck_assert_int_eq(gf_gr(g5, XS_WATCH, 0, HOME, "t0", NULL), EEXIST);
+	ck_assert_uint_eq(gf_usage(5, "watches"), 4);
+	ck_assert_int_eq(gf_gr(g5, XS_UNWATCH, 0, HOME, "t0", NULL), 0);
+	ck_assert_int_eq(gf_gr(g5, XS_WATCH, 0, HOME, "t9", NULL), 0);
 }
 END_TEST
 
@@ -621,10 +447,10 @@ START_TEST(test_transactions)
 
 	start(opts);
 	for (i = 0; i < 3; i++)
-		tx[i] = gtx(g5);
-	ck_assert_int_eq(gr(g5, XS_TRANSACTION_START, 0, "", NULL), ENOSPC);
-	ck_assert_int_eq(gr(g5, XS_TRANSACTION_END, tx[0], "F", NULL), 0);
-	ck_assert_uint_ne(gtx(g5), 0);
+		tx[i] = gf_gtx(g5);
+	ck_assert_int_eq(gf_gr(g5, XS_TRANSACTION_START, 0, "", NULL), ENOSPC);
+	ck_assert_int_eq(gf_gr(g5, XS_TRANSACTION_END, tx[0], "F", NULL), 0);
+	ck_assert_uint_ne(gf_gtx(g5), 0);
 }
 END_TEST
 
@@ -634,11 +460,11 @@ START_TEST(test_permissions)
 	static const char *const opts[] = { "-A", "3", NULL };
 
 	start(opts);
-	ck_assert_int_eq(gr(g5, XS_SET_PERMS, 0, HOME, "n5", "r1", "r2", "r3",
-	    NULL), ENOSPC);
-	ck_assert_int_eq(gr(g5, XS_SET_PERMS, 0, HOME, "n5", "r1", "r2",
+	ck_assert_int_eq(gf_gr(g5, XS_SET_PERMS, 0, HOME, "n5", "r1", "r2",
+	    "r3", NULL), ENOSPC);
+	ck_assert_int_eq(gf_gr(g5, XS_SET_PERMS, 0, HOME, "n5", "r1", "r2",
 	    NULL), 0);
-	ck_assert_int_eq(d0(XS_SET_PERMS, HOME, "n5", "r1", "r2", "r3", "r4",
+	ck_assert_int_eq(gf_d0(XS_SET_PERMS, HOME, "n5", "r1", "r2", "r3", "r4",
 	    NULL), 0);
 }
 END_TEST
@@ -652,15 +478,15 @@ START_TEST(test_path_max)
 	start(opts);
 	memset(rel, 'a', 50);
 	rel[50] = '\0';
-	ck_assert_int_eq(gw(g5, rel, 1), 0);
+	ck_assert_int_eq(gf_gw(g5, 0, rel, 1), 0);
 	rel[50] = 'a';
 	rel[51] = '\0';
-	ck_assert_int_eq(gw(g5, rel, 1), EINVAL);
-	ck_assert_int_eq(gr(g5, XS_READ, 0, rel, NULL), EINVAL);
-	ck_assert_int_eq(gr(g5, XS_WATCH, 0, rel, "t", NULL), EINVAL);
+	ck_assert_int_eq(gf_gw(g5, 0, rel, 1), EINVAL);
+	ck_assert_int_eq(gf_gr(g5, XS_READ, 0, rel, NULL), EINVAL);
+	ck_assert_int_eq(gf_gr(g5, XS_WATCH, 0, rel, "t", NULL), EINVAL);
 	snprintf(abs, sizeof abs, HOME "/%s", rel);
-	ck_assert_int_eq(gw(g5, abs, 1), EINVAL);
-	ck_assert_int_eq(d0(XS_WRITE, abs, NULL), EINVAL);
+	ck_assert_int_eq(gf_gw(g5, 0, abs, 1), EINVAL);
+	ck_assert_int_eq(gf_d0(XS_WRITE, abs, NULL), EINVAL);
 }
 END_TEST
 
@@ -674,29 +500,29 @@ START_TEST(test_memory)
 	unsigned long long	 used;
 
 	start(NULL);
-	used = usage(5, "memory");
+	used = gf_usage(5, "memory");
 	/* The home: no value, one entry, the name "5". */
 	ck_assert_uint_eq(used, 7);
 	/* Each new node "mN" of 50 bytes: 50 + 5 + 2 + 1 = 58. */
 	snprintf(quota, sizeof quota, "%llu", used + 3 * 58 + 1);
-	ck_assert_int_eq(d0(XS_SET_QUOTA, "5", "memory", quota, NULL), 0);
-	ck_assert_int_eq(gw(g5, HOME "/m0", 50), 0);
-	ck_assert_int_eq(gw(g5, HOME "/m1", 50), 0);
-	ck_assert_int_eq(gw(g5, HOME "/m2", 50), 0);
-	ck_assert_uint_eq(usage(5, "memory"), used + 3 * 58);
-	ck_assert_int_eq(gw(g5, HOME "/m3", 50), ENOMEM);
-	ck_assert_int_eq(gw(g5, HOME "/m2", 51), ENOMEM);
-	ck_assert_int_eq(gw(g5, HOME "/m2", 49), 0);
-	ck_assert_int_eq(gr(g5, XS_SET_PERMS, 0, HOME "/m2", "n5", "r0",
+	ck_assert_int_eq(gf_d0(XS_SET_QUOTA, "5", "memory", quota, NULL), 0);
+	ck_assert_int_eq(gf_gw(g5, 0, HOME "/m0", 50), 0);
+	ck_assert_int_eq(gf_gw(g5, 0, HOME "/m1", 50), 0);
+	ck_assert_int_eq(gf_gw(g5, 0, HOME "/m2", 50), 0);
+	ck_assert_uint_eq(gf_usage(5, "memory"), used + 3 * 58);
+	ck_assert_int_eq(gf_gw(g5, 0, HOME "/m3", 50), ENOMEM);
+	ck_assert_int_eq(gf_gw(g5, 0, HOME "/m2", 51), ENOMEM);
+	ck_assert_int_eq(gf_gw(g5, 0, HOME "/m2", 49), 0);
+	ck_assert_int_eq(gf_gr(g5, XS_SET_PERMS, 0, HOME "/m2", "n5", "r0",
 	    NULL), ENOMEM);
 	/* Reading and removing go on. */
-	ck_assert_int_eq(gr(g5, XS_READ, 0, HOME "/m0", NULL), 0);
-	ck_assert_int_eq(gr(g5, XS_RM, 0, HOME "/m0", NULL), 0);
-	ck_assert_int_eq(gw(g5, HOME "/m3", 50), 0);
+	ck_assert_int_eq(gf_gr(g5, XS_READ, 0, HOME "/m0", NULL), 0);
+	ck_assert_int_eq(gf_gr(g5, XS_RM, 0, HOME "/m0", NULL), 0);
+	ck_assert_int_eq(gf_gw(g5, 0, HOME "/m3", 50), 0);
 	/* dom0 is not held to it. */
-	ck_assert_int_eq(d0(XS_WRITE, HOME "/m9", NULL), 0);
-	ck_assert_int_eq(d0(XS_SET_QUOTA, "5", "memory", "0", NULL), 0);
-	ck_assert_int_eq(gw(g5, HOME "/m4", 50), 0);
+	ck_assert_int_eq(gf_d0(XS_WRITE, HOME "/m9", NULL), 0);
+	ck_assert_int_eq(gf_d0(XS_SET_QUOTA, "5", "memory", "0", NULL), 0);
+	ck_assert_int_eq(gf_gw(g5, 0, HOME "/m4", 50), 0);
 }
 END_TEST
 
@@ -706,35 +532,35 @@ START_TEST(test_domain_quota)
 	struct sim_guest	*g6;
 
 	start(NULL);
-	g6 = guest(6);
-	ck_assert_int_eq(d0(XS_SET_QUOTA, "5", "nodes", "3", NULL), 0);
+	g6 = gf_guest(6);
+	ck_assert_int_eq(gf_d0(XS_SET_QUOTA, "5", "nodes", "3", NULL), 0);
 	d0_is("5", "nodes", "3");
 	d0_is("6", "nodes", "1000");
 	d0_is("nodes", NULL, "1000");
-	ck_assert_int_eq(gw(g5, HOME "/a", 1), 0);
-	ck_assert_int_eq(gw(g5, HOME "/b", 1), 0);
-	ck_assert_int_eq(gw(g5, HOME "/c", 1), ENOSPC);
-	ck_assert_int_eq(gw(g6, "/local/domain/6/a", 1), 0);
-	ck_assert_int_eq(gw(g6, "/local/domain/6/b", 1), 0);
-	ck_assert_int_eq(gw(g6, "/local/domain/6/c", 1), 0);
+	ck_assert_int_eq(gf_gw(g5, 0, HOME "/a", 1), 0);
+	ck_assert_int_eq(gf_gw(g5, 0, HOME "/b", 1), 0);
+	ck_assert_int_eq(gf_gw(g5, 0, HOME "/c", 1), ENOSPC);
+	ck_assert_int_eq(gf_gw(g6, 0, "/local/domain/6/a", 1), 0);
+	ck_assert_int_eq(gf_gw(g6, 0, "/local/domain/6/b", 1), 0);
+	ck_assert_int_eq(gf_gw(g6, 0, "/local/domain/6/c", 1), 0);
 
 	/* 0 is no limit. */
-	ck_assert_int_eq(gw(g5, HOME "/a", 4000), ENOSPC);
-	ck_assert_int_eq(d0(XS_SET_QUOTA, "5", "node-size", "0", NULL), 0);
-	ck_assert_int_eq(gw(g5, HOME "/a", 4000), 0);
-	ck_assert_int_eq(gw(g6, "/local/domain/6/a", 4000), ENOSPC);
+	ck_assert_int_eq(gf_gw(g5, 0, HOME "/a", 4000), ENOSPC);
+	ck_assert_int_eq(gf_d0(XS_SET_QUOTA, "5", "node-size", "0", NULL), 0);
+	ck_assert_int_eq(gf_gw(g5, 0, HOME "/a", 4000), 0);
+	ck_assert_int_eq(gf_gw(g6, 0, "/local/domain/6/a", 4000), ENOSPC);
 
 	/* The daemon's values change for domains without their own. */
-	ck_assert_int_eq(d0(XS_SET_QUOTA, "nodes", "4", NULL), 0);
-	ck_assert_int_eq(gw(g6, "/local/domain/6/d", 1), ENOSPC);
-	ck_assert_int_eq(gw(g5, HOME "/c", 1), ENOSPC);
-	ck_assert_int_eq(d0(XS_SET_QUOTA, "watches", "1", NULL), 0);
-	ck_assert_int_eq(gr(g6, XS_WATCH, 0, "a", "t0", NULL), 0);
-	ck_assert_int_eq(gr(g6, XS_WATCH, 0, "a", "t1", NULL), 0);
-	ck_assert_int_eq(gr(g6, XS_WATCH, 0, "a", "t2", NULL), E2BIG);
-	ck_assert_int_eq(gr(g5, XS_WATCH, 0, "a", "t0", NULL), 0);
-	ck_assert_int_eq(gr(g5, XS_WATCH, 0, "a", "t1", NULL), 0);
-	ck_assert_int_eq(gr(g5, XS_WATCH, 0, "a", "t2", NULL), 0);
+	ck_assert_int_eq(gf_d0(XS_SET_QUOTA, "nodes", "4", NULL), 0);
+	ck_assert_int_eq(gf_gw(g6, 0, "/local/domain/6/d", 1), ENOSPC);
+	ck_assert_int_eq(gf_gw(g5, 0, HOME "/c", 1), ENOSPC);
+	ck_assert_int_eq(gf_d0(XS_SET_QUOTA, "watches", "1", NULL), 0);
+	ck_assert_int_eq(gf_gr(g6, XS_WATCH, 0, "a", "t0", NULL), 0);
+	ck_assert_int_eq(gf_gr(g6, XS_WATCH, 0, "a", "t1", NULL), 0);
+	ck_assert_int_eq(gf_gr(g6, XS_WATCH, 0, "a", "t2", NULL), E2BIG);
+	ck_assert_int_eq(gf_gr(g5, XS_WATCH, 0, "a", "t0", NULL), 0);
+	ck_assert_int_eq(gf_gr(g5, XS_WATCH, 0, "a", "t1", NULL), 0);
+	ck_assert_int_eq(gf_gr(g5, XS_WATCH, 0, "a", "t2", NULL), 0);
 	sim_guest_free(g6);
 }
 END_TEST
@@ -752,20 +578,21 @@ START_TEST(test_many_guests)
 
 	start(opts);
 	for (k = 0; k < 16; k++)
-		g[k] = guest(10 + k);
+		g[k] = gf_guest(10 + k);
 	for (i = 0; i < 6; i++) {
 		for (k = 0; k < 16; k++) {
 			snprintf(path, sizeof path, "/local/domain/%u/n%u",
 			    10 + k, i);
-			ck_assert_int_eq(gw(g[k], path, 10), i < 4 ? 0 : ENOSPC);
+			ck_assert_int_eq(gf_gw(g[k], 0, path, 10),
+			    i < 4 ? 0 : ENOSPC);
 		}
 	}
 	for (k = 0; k < 16; k++) {
-		ck_assert_uint_eq(usage(10 + k, "nodes"), 5);
+		ck_assert_uint_eq(gf_usage(10 + k, "nodes"), 5);
 		sim_guest_free(g[k]);
 	}
-	ck_assert_uint_eq(usage(5, "nodes"), 1);
-	ck_assert_int_eq(gw(g5, HOME "/x", 1), 0);
+	ck_assert_uint_eq(gf_usage(5, "nodes"), 1);
+	ck_assert_int_eq(gf_gw(g5, 0, HOME "/x", 1), 0);
 }
 END_TEST
 
