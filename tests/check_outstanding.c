@@ -27,25 +27,17 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "daemon-fixture.h"
-#include "sim-guest.h"
+#include "guest-fixture.h"
 
-#define WAIT_MS		10000
-#define PORT		9
 #define HOME		"/local/domain/5"
 #define BIG		3000	/* bytes of the value whose reply stalls */
 #define READ_ID		1000	/* req_id of the READ of it */
 
-static struct fixture	 fx;
-static char		 simdir[128];
-static char		 xenarg[160];
-static int		 fd = -1;
 static struct sim_guest	*g5;
 
 static void	 setup(void);
 static void	 teardown(void);
 static void	 start(const char *const *);
-static void	 dom0_sync(void);
 static void	 pipeline(unsigned int);
 static unsigned int count_written(unsigned int);
 static void	 take_all(unsigned int);
@@ -54,10 +46,7 @@ static void	 take_all(unsigned int);
 static void
 setup(void)
 {
-	ck_assert_int_eq(sim_dir_make(simdir, sizeof simdir), 0);
-	snprintf(xenarg, sizeof xenarg, "--xen=sim:%s", simdir);
-	fixture_init(&fx);
-	fd = -1;
+	gf_init();
 	g5 = NULL;
 }
 
@@ -68,11 +57,7 @@ teardown(void)
 	if (g5 != NULL)
 		sim_guest_free(g5);
 	g5 = NULL;
-	if (fd != -1)
-		close(fd);
-	fd = -1;
-	fixture_fini(&fx);
-	sim_dir_remove(simdir);
+	gf_fini();
 }
 
 /*
@@ -82,38 +67,9 @@ teardown(void)
 static void
 start(const char *const *opts)
 {
-	const char	*extra[16];
-	char		 buf[XS_PAYLOAD_MAX];
-	uint32_t	 rt, rl;
-	size_t		 n = 0;
-
-	extra[n++] = xenarg;
-	while (opts != NULL && *opts != NULL) {
-		ck_assert_uint_lt(n, 15);
-		extra[n++] = *opts++;
-	}
-	extra[n] = NULL;
-	fixture_up(&fx, extra);
-	fd = fixture_connect(&fx);
-	ck_assert_int_eq(sim_guest_new(simdir, 5, PORT, true, &g5), 0);
-	ck_assert_int_eq(sim_home_make(fx.sock, 5), 0);
-	ck_assert_int_eq(sim_guest_introduce(g5, fx.sock), 0);
-
-	n = strlen(HOME "/big") + 1;
-	memcpy(buf, HOME "/big", n);
-	memset(buf + n, 'x', BIG);
-	fixture_req(fd, XS_WRITE, 0, buf, (uint32_t)(n + BIG), &rt, &rl);
-	ck_assert_uint_eq(rt, XS_WRITE);
-}
-
-/* A dom0 round trip: the daemon has handled every event raised before. */
-static void
-dom0_sync(void)
-{
-	uint32_t	rt, rl;
-
-	fixture_req(fd, XS_GET_DOMAIN_PATH, 0, "0", 2, &rt, &rl);
-	ck_assert_uint_eq(rt, XS_GET_DOMAIN_PATH);
+	gf_up(opts);
+	g5 = gf_guest(5);
+	gf_d0_fill(HOME "/big", BIG);
 }
 
 /*
@@ -154,7 +110,7 @@ count_written(unsigned int n)
 
 	for (i = 0; i < n; i++) {
 		snprintf(path, sizeof path, HOME "/w%02u", i);
-		fixture_req1(fd, XS_READ, 0, path, &rt, &rl);
+		fixture_req1(gf_fd, XS_READ, 0, path, &rt, &rl);
 		if (rt == XS_READ)
 			found++;
 	}
@@ -168,14 +124,14 @@ take_all(unsigned int nwrites)
 	unsigned int	i;
 	char		want[BIG + 1];
 
-	memset(want, 'x', BIG);
+	memset(want, 'y', BIG);
 	want[BIG] = '\0';
-	ck_assert_int_eq(sim_guest_recv(g5, WAIT_MS), 0);
+	ck_assert_int_eq(sim_guest_recv(g5, GF_WAIT_MS), 0);
 	ck_assert_uint_eq(g5->hdr.type, XS_READ);
 	ck_assert_uint_eq(g5->hdr.req_id, READ_ID);
 	ck_assert_str_eq(g5->msg, want);
 	for (i = 0; i < nwrites; i++) {
-		ck_assert_int_eq(sim_guest_recv(g5, WAIT_MS), 0);
+		ck_assert_int_eq(sim_guest_recv(g5, GF_WAIT_MS), 0);
 		ck_assert_uint_eq(g5->hdr.type, XS_WRITE);
 		ck_assert_uint_eq(g5->hdr.req_id, i);
 		ck_assert_str_eq(g5->msg, "OK");
@@ -190,8 +146,8 @@ START_TEST(test_quota)
 
 	start(opts);
 	pipeline(12);
-	dom0_sync();
-	dom0_sync();
+	gf_d0_sync();
+	gf_d0_sync();
 	/* The READ, stuck half in the full ring, and 4 WRITEs. */
 	ck_assert_uint_eq(count_written(12), 4);
 	take_all(12);
@@ -206,8 +162,8 @@ START_TEST(test_default)
 {
 	start(NULL);
 	pipeline(25);
-	dom0_sync();
-	dom0_sync();
+	gf_d0_sync();
+	gf_d0_sync();
 	ck_assert_uint_eq(count_written(25), 19);
 	take_all(25);
 	ck_assert_uint_eq(count_written(25), 25);
@@ -222,23 +178,23 @@ START_TEST(test_domain_quota)
 	uint32_t		 rt, rl;
 
 	start(NULL);
-	fixture_req(fd, XS_SET_QUOTA, 0, q2, sizeof q2, &rt, &rl);
+	fixture_req(gf_fd, XS_SET_QUOTA, 0, q2, sizeof q2, &rt, &rl);
 	ck_assert_uint_eq(rt, XS_SET_QUOTA);
 	pipeline(12);
-	dom0_sync();
-	dom0_sync();
+	gf_d0_sync();
+	gf_d0_sync();
 	ck_assert_uint_eq(count_written(12), 1);
 	take_all(12);
 	ck_assert_uint_eq(count_written(12), 12);
 
-	fixture_req(fd, XS_SET_QUOTA, 0, q0, sizeof q0, &rt, &rl);
+	fixture_req(gf_fd, XS_SET_QUOTA, 0, q0, sizeof q0, &rt, &rl);
 	ck_assert_uint_eq(rt, XS_SET_QUOTA);
-	fixture_req1(fd, XS_RM, 0, HOME "/w00", &rt, &rl);
+	fixture_req1(gf_fd, XS_RM, 0, HOME "/w00", &rt, &rl);
 	ck_assert_uint_eq(rt, XS_RM);
 	ck_assert_uint_eq(count_written(12), 11);
 	pipeline(12);
-	dom0_sync();
-	dom0_sync();
+	gf_d0_sync();
+	gf_d0_sync();
 	ck_assert_uint_eq(count_written(12), 12);
 	take_all(12);
 }
@@ -252,8 +208,8 @@ START_TEST(test_privileged)
 
 	start(opts);
 	pipeline(12);
-	dom0_sync();
-	dom0_sync();
+	gf_d0_sync();
+	gf_d0_sync();
 	ck_assert_uint_eq(count_written(12), 12);
 	take_all(12);
 }
@@ -282,12 +238,5 @@ outstanding_suite(void)
 int
 main(void)
 {
-	SRunner	*sr;
-	int	 failed;
-
-	sr = srunner_create(outstanding_suite());
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return gf_main(outstanding_suite());
 }

@@ -1067,5 +1067,5 @@ xsa_suite(void)
 int
 main(void)
 {
-	return xsa_main(xsa_suite());
+	return gf_main(xsa_suite());
 }

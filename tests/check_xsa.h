@@ -47,10 +47,4 @@ unsigned long long xsa_memreport(const char *key);
 /* Count the nodes under path (path included), as dom0 sees them. */
 unsigned int	 xsa_count(const char *path);
 
-/*
- * Run the suite with this process as the subreaper of the daemons, kill
- * those a failed test left behind; EXIT_SUCCESS if all passed.
- */
-int		 xsa_main(Suite *s);
-
 #endif /* CHECK_XSA_H */

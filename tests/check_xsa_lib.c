@@ -4,21 +4,13 @@
  */
 #include "config.h"
 
-#include <sys/prctl.h>
-#include <sys/wait.h>
-
 #include <check.h>
-#include <dirent.h>
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "check_xsa.h"
-
-static void	 xsa_reap(void);
 
 /* Start the daemon on a new simulator directory, connect dom0. */
 void
@@ -121,56 +113,4 @@ xsa_count(const char *path)
 	}
 	free(names);
 	return n;
-}
-
-/*
- * A failed assertion ends a test's process before its teardown: its
- * daemon, reparented to us, is killed here.
- */
-static void
-xsa_reap(void)
-{
-	struct dirent	*de;
-	DIR		*d;
-	FILE		*f;
-	char		 path[300], *p, line[512];
-	long		 ppid;
-	pid_t		 pid;
-
-	if ((d = opendir("/proc")) == NULL)
-		return;
-	while ((de = readdir(d)) != NULL) {
-		if ((pid = (pid_t)strtol(de->d_name, &p, 10)) <= 0 ||
-		    *p != '\0')
-			continue;
-		snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
-		if ((f = fopen(path, "r")) == NULL)
-			continue;
-		ppid = 0;
-		/* pid (comm) state ppid: comm may hold spaces. */
-		if (fgets(line, sizeof line, f) != NULL &&
-		    (p = strrchr(line, ')')) != NULL)
-			sscanf(p + 1, " %*c %ld", &ppid);
-		fclose(f);
-		if (ppid == (long)getpid()) {
-			kill(pid, SIGKILL);
-			waitpid(pid, NULL, 0);
-		}
-	}
-	closedir(d);
-}
-
-/* Run a suite. */
-int
-xsa_main(Suite *s)
-{
-	SRunner	*sr = srunner_create(s);
-	int	 failed;
-
-	(void)prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
-	srunner_run_all(sr, CK_ENV);
-	xsa_reap();
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -12,6 +12,7 @@
 #ifndef GUEST_FIXTURE_H
 #define GUEST_FIXTURE_H
 
+#include <check.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -64,6 +65,13 @@ struct sim_guest *gf_guest(unsigned int domid);
 /* A dom0 request of strings up to NULL: 0, or the errno its ERROR names. */
 int		 gf_d0(uint32_t type, const char *first, ...);
 
+/*
+ * A dom0 round trip: the daemon has handled every event a guest raised
+ * before it, as it had the event before dom0's request and answers dom0
+ * at the end of the turn that handled both.
+ */
+void		 gf_d0_sync(void);
+
 /* dom0 writes vlen bytes of 'y' at path. */
 void		 gf_d0_fill(const char *path, size_t vlen);
 
@@ -100,5 +108,11 @@ unsigned long long gf_usage(unsigned int domid, const char *what);
 void		 gf_events_at(struct sim_guest *g, const char *want,
 		     int line);
 #define gf_events_are(g, want)	gf_events_at((g), (want), __LINE__)
+
+/*
+ * Run the suite with this process as the subreaper of the daemons, kill
+ * those a failed test left behind; EXIT_SUCCESS if all passed.
+ */
+int		 gf_main(Suite *s);
 
 #endif /* GUEST_FIXTURE_H */
