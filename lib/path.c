@@ -157,17 +157,33 @@ xs_path_domain_home(unsigned int domid, char *out, size_t outsz)
 size_t
 xs_path_quota_len(const char *path)
 {
-	unsigned int	domid;
-	int		off = 0;
-	size_t		len = strlen(path);
+	const size_t	 plen = sizeof XS_PATH_HOME_PREFIX - 1;
+	const char	*p;
+	size_t		 len = strlen(path), width = 0, digits = 0;
 
 	/*
-	 * Exactly the test C xenstored makes, sscanf and all: at most five
-	 * characters for the domid, then a '/'.
+	 * The test C xenstored makes with sscanf(path, "/local/domain/%5u/
+	 * %n"), by hand (it runs for every request): white space, then at
+	 * most five characters of an optional sign and digits, at least
+	 * one digit, then a '/'.
 	 */
-	if (sscanf(path, XS_PATH_HOME_PREFIX "%5u/%n", &domid, &off) != 1)
-		off = 0;
-	return (len - (size_t)off);
+	if (len <= plen || memcmp(path, XS_PATH_HOME_PREFIX, plen) != 0)
+		return (len);
+	p = path + plen;
+	while (*p == ' ' || (*p >= '\t' && *p <= '\r'))
+		p++;
+	if (*p == '-' || *p == '+') {
+		p++;
+		width++;
+	}
+	while (width < 5 && *p >= '0' && *p <= '9') {
+		p++;
+		width++;
+		digits++;
+	}
+	if (digits == 0 || *p != '/')
+		return (len);
+	return (len - (size_t)(p + 1 - path));
 }
 
 /* The part of abs below the home of domid, for a relative watch. */

@@ -7,6 +7,7 @@
  * has a test here.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -220,6 +221,29 @@ START_TEST(test_quota_len_prefix)
 	/* sscanf's %5u takes a sign as Xen's does: '-' is a valid char. */
 	ck_assert_uint_eq(xs_path_quota_len("/local/domain/-1/y"), 1);
 	ck_assert_uint_eq(xs_path_quota_len("@releaseDomain"), 14);
+}
+END_TEST
+
+/* The measure is sscanf's, as C xenstored takes it, on every shape. */
+START_TEST(test_quota_len_sscanf)
+{
+	static const char *const tails[] = { "5/x", "12345/x", "123456/x",
+	    "-1/x", "+7/x", "-1234/x", "-12345/x", " 5/x", "\t 5/x", "5",
+	    "5/", "/x", "x/y", "0005/", "00000/", "99999/a/b", "-/x", "+/x",
+	    "- 5/x", "5 /x", "", NULL };
+	char		 path[64];
+	unsigned int	 domid, i;
+	int		 off;
+
+	for (i = 0; tails[i] != NULL; i++) {
+		snprintf(path, sizeof path, "/local/domain/%s", tails[i]);
+		off = 0;
+		if (sscanf(path, "/local/domain/%5u/%n", &domid, &off) != 1)
+			off = 0;
+		ck_assert_msg(xs_path_quota_len(path) ==
+		    strlen(path) - (size_t)off, "%s: %zu, sscanf %zu", path,
+		    xs_path_quota_len(path), strlen(path) - (size_t)off);
+	}
 }
 END_TEST
 
@@ -441,6 +465,7 @@ path_suite(void)
 	tcase_add_test(tc, test_check_valid);
 	tcase_add_test(tc, test_check_special);
 	tcase_add_test(tc, test_quota_len_prefix);
+	tcase_add_test(tc, test_quota_len_sscanf);
 	tcase_add_test(tc, test_canonical_abs);
 	tcase_add_test(tc, test_canonical_rel);
 	tcase_add_test(tc, test_domain_home);
