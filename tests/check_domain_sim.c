@@ -22,36 +22,16 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "daemon-fixture.h"
-#include "sim-guest.h"
+#include "guest-fixture.h"
 
-#define WAIT_MS		5000
 #define DOMAIN_FEATURES_ALL	(XS_FEATURE_RECONNECTION | XS_FEATURE_ERROR | \
 				 XS_FEATURE_WATCH_DEPTH | XS_FEATURE_DOMID_ANY)
-#define QUIET_REQ_ID	0x9e1au
-#define PORT_BASE	40
-
-static struct fixture	 fx;
-static char		 simdir[128];
-static char		 xenarg[160];
-static int		 fd;
 
 static void	 setup(void);
 static void	 setup_keep(void);
-static void	 teardown(void);
-static void	 start(const char *);
-static void	 restart(void);
-static struct sim_guest *guest(unsigned int);
 static void	 send_req(int, uint32_t, const void *, uint32_t);
 static void	 recv_msg(int, struct xs_header *, char *);
-static void	 expect_event(int, const char *, const char *);
 static void	 expect_reply(int, uint32_t, const char *);
-static void	 expect_quiet(int);
-static void	 ok(int, uint32_t, const void *, uint32_t);
-static void	 err(int, uint32_t, const void *, uint32_t, const char *);
-static void	 answer(int, uint32_t, const void *, uint32_t, const char *);
-static void	 read_is(int, const char *, const char *);
-static void	 write_str(int, const char *, const char *);
 static void	 watch(int, const char *, const char *, const char *);
 static bool	 port_bound(const struct sim_guest *);
 static void	 guest_quiet(struct sim_guest *);
@@ -61,63 +41,16 @@ static void	 store_ok(int);
 static void
 setup(void)
 {
-	start(NULL);
+	gf_start(NULL);
 }
 
 /* The same with -K: nodes of released domains are kept. */
 static void
 setup_keep(void)
 {
-	start("-K");
-}
+	static const char *const opts[] = { "-K", NULL };
 
-/* Start the daemon (with one extra option, or none) on a new sim dir. */
-static void
-start(const char *opt)
-{
-	const char	*extra[3];
-
-	ck_assert_int_eq(sim_dir_make(simdir, sizeof simdir), 0);
-	snprintf(xenarg, sizeof xenarg, "--xen=sim:%s", simdir);
-	extra[0] = xenarg;
-	extra[1] = opt;
-	extra[2] = NULL;
-	fixture_init(&fx);
-	fixture_up(&fx, extra);
-	fd = fixture_connect(&fx);
-}
-
-/* Stop the daemon and remove the simulator's directory. */
-static void
-teardown(void)
-{
-	close(fd);
-	fixture_fini(&fx);
-	sim_dir_remove(simdir);
-}
-
-/* Restart the daemon after a SIGKILL, on the same store and Xen. */
-static void
-restart(void)
-{
-	const char	*extra[] = { xenarg, NULL };
-
-	close(fd);
-	fixture_up(&fx, extra);
-	fd = fixture_connect(&fx);
-}
-
-/* A fresh guest domid with its home, introduced by dom0. */
-static struct sim_guest *
-guest(unsigned int domid)
-{
-	struct sim_guest	*g;
-
-	ck_assert_int_eq(sim_guest_new(simdir, domid, PORT_BASE + domid,
-	    true, &g), 0);
-	ck_assert_int_eq(sim_home_make(fx.sock, domid), 0);
-	ck_assert_int_eq(sim_guest_introduce(g, fx.sock), 0);
-	return g;
+	gf_start(opts);
 }
 
 /* Send a request without waiting. */
@@ -131,24 +64,7 @@ send_req(int s, uint32_t type, const void *p, uint32_t len)
 static void
 recv_msg(int s, struct xs_header *h, char *payload)
 {
-	ck_assert_int_eq(fixture_recv(s, h, payload, WAIT_MS), 0);
-}
-
-/* The next message must be this watch event. */
-static void
-expect_event(int s, const char *path, const char *token)
-{
-	struct xs_header	h;
-	char			p[XS_PAYLOAD_MAX + 1];
-	size_t			pl;
-
-	recv_msg(s, &h, p);
-	ck_assert_msg(h.type == XS_WATCH_EVENT,
-	    "wanted event %s %s, got type %u \"%s\"", path, token, h.type, p);
-	pl = strlen(p) + 1;
-	ck_assert_msg(strcmp(p, path) == 0 && pl < h.len &&
-	    strcmp(p + pl, token) == 0, "wanted event %s %s, got %s %s",
-	    path, token, p, pl < h.len ? p + pl : "");
+	ck_assert_int_eq(fixture_recv(s, h, payload, GF_WAIT_MS), 0);
 }
 
 /* The next message must be a reply of type with payload want. */
@@ -162,72 +78,6 @@ expect_reply(int s, uint32_t type, const char *want)
 	ck_assert_msg(h.type == type && strcmp(p, want) == 0,
 	    "wanted type %u \"%s\", got type %u \"%s\"", type, want, h.type,
 	    p);
-}
-
-/* No message waits: the reply of a request sent now comes first. */
-static void
-expect_quiet(int s)
-{
-	struct xs_header	h;
-	char			p[XS_PAYLOAD_MAX + 1];
-
-	fixture_send(s, XS_GET_DOMAIN_PATH, QUIET_REQ_ID, 0, "0", 2);
-	recv_msg(s, &h, p);
-	ck_assert_msg(h.type == XS_GET_DOMAIN_PATH &&
-	    h.req_id == QUIET_REQ_ID, "wanted quiet, got type %u \"%s\"",
-	    h.type, p);
-}
-
-/* A request that answers OK. */
-static void
-ok(int s, uint32_t type, const void *p, uint32_t len)
-{
-	answer(s, type, p, len, "OK");
-}
-
-/* A request that answers ERROR name. */
-static void
-err(int s, uint32_t type, const void *p, uint32_t len, const char *name)
-{
-	fixture_expect_error(s, type, 0, p, len, name);
-}
-
-/* A request that answers want with its own type (events skipped). */
-static void
-answer(int s, uint32_t type, const void *p, uint32_t len, const char *want)
-{
-	uint32_t	 rt, rl;
-	const char	*r;
-
-	r = fixture_req(s, type, 0, p, len, &rt, &rl);
-	ck_assert_msg(rt == type && rl == strlen(want) + 1 &&
-	    strcmp(r, want) == 0, "type %u: wanted \"%s\", got type %u \"%s\"",
-	    type, want, rt, r);
-}
-
-/* READ path from dom0 gives value (no NUL is added to a value). */
-static void
-read_is(int s, const char *path, const char *value)
-{
-	uint32_t	 rt, rl;
-	const char	*r;
-
-	r = fixture_req1(s, XS_READ, 0, path, &rt, &rl);
-	ck_assert_msg(rt == XS_READ && rl == strlen(value) &&
-	    memcmp(r, value, rl) == 0, "READ %s: wanted \"%s\", got type %u "
-	    "\"%.*s\"", path, value, rt, (int)rl, r);
-}
-
-/* WRITE path = value from dom0. */
-static void
-write_str(int s, const char *path, const char *value)
-{
-	char	buf[XS_PAYLOAD_MAX];
-	size_t	pl = strlen(path) + 1, vl = strlen(value);
-
-	memcpy(buf, path, pl);
-	memcpy(buf + pl, value, vl);
-	ok(s, XS_WRITE, buf, (uint32_t)(pl + vl));
 }
 
 /* WATCH path token [depth] from dom0, and its first event. */
@@ -244,7 +94,7 @@ watch(int s, const char *path, const char *token, const char *depth)
 		    depth, 0);
 	send_req(s, XS_WATCH, buf, (uint32_t)len);
 	expect_reply(s, XS_WATCH, "OK");
-	expect_event(s, path, token);
+	fixture_expect_event(s, path, token);
 }
 
 /* True while the daemon has the guest's event channel bound. */
@@ -254,7 +104,8 @@ port_bound(const struct sim_guest *g)
 	char		path[256];
 	struct stat	sb;
 
-	snprintf(path, sizeof path, "%s/ev-%u-%u", simdir, g->domid, g->port);
+	snprintf(path, sizeof path, "%s/ev-%u-%u", gf_simdir, g->domid,
+	    g->port);
 	return stat(path, &sb) == 0;
 }
 
@@ -264,7 +115,7 @@ guest_quiet(struct sim_guest *g)
 {
 	sim_guest_clear_events(g);
 	ck_assert_int_eq(sim_guest_request(g, XS_GET_DOMAIN_PATH, 0, "0", 2,
-	    WAIT_MS), 0);
+	    GF_WAIT_MS), 0);
 	ck_assert_uint_eq(g->nevents, 0);
 }
 
@@ -274,7 +125,7 @@ guest_quiet(struct sim_guest *g)
 static void
 store_ok(int s)
 {
-	answer(s, XS_CONTROL, S("check\0"), "OK");
+	fixture_answer(s, XS_CONTROL, 0, S("check\0"), "OK");
 }
 
 START_TEST(test_introduce)
@@ -282,17 +133,17 @@ START_TEST(test_introduce)
 	struct sim_guest	*g;
 	char			 v[64];
 
-	watch(fd, "@introduceDomain", "i", NULL);
-	watch(fd, "@introduceDomain", "i1", "1");
-	watch(fd, "@introduceDomain/5", "i5", NULL);
-	answer(fd, XS_IS_DOMAIN_INTRODUCED, S("5\0"), "F");
+	watch(gf_fd, "@introduceDomain", "i", NULL);
+	watch(gf_fd, "@introduceDomain", "i1", "1");
+	watch(gf_fd, "@introduceDomain/5", "i5", NULL);
+	fixture_answer(gf_fd, XS_IS_DOMAIN_INTRODUCED, 0, S("5\0"), "F");
 
-	g = guest(5);
+	g = gf_guest(5);
 	/* Both forms of the event, in the order the watches were set. */
-	expect_event(fd, "@introduceDomain", "i");
-	expect_event(fd, "@introduceDomain/5", "i1");
-	expect_event(fd, "@introduceDomain/5", "i5");
-	answer(fd, XS_IS_DOMAIN_INTRODUCED, S("5\0"), "T");
+	fixture_expect_event(gf_fd, "@introduceDomain", "i");
+	fixture_expect_event(gf_fd, "@introduceDomain/5", "i1");
+	fixture_expect_event(gf_fd, "@introduceDomain/5", "i5");
+	fixture_answer(gf_fd, XS_IS_DOMAIN_INTRODUCED, 0, S("5\0"), "T");
 	ck_assert(port_bound(g));
 	ck_assert_uint_eq(sim_guest_features(g), DOMAIN_FEATURES_ALL);
 
@@ -320,17 +171,17 @@ START_TEST(test_reintroduce)
 	char			 buf[64];
 	size_t			 n;
 
-	g = guest(5);
-	watch(fd, "@introduceDomain", "i", NULL);
+	g = gf_guest(5);
+	watch(gf_fd, "@introduceDomain", "i", NULL);
 	ck_assert_int_eq(sim_guest_op(g, XS_WATCH, 0, "data", "w"), 0);
-	ck_assert_int_eq(sim_guest_next_event(g, WAIT_MS, &path, &token), 0);
+	ck_assert_int_eq(sim_guest_next_event(g, GF_WAIT_MS, &path, &token), 0);
 
 	/* The same domain again: OK, no event, its watches dropped. */
 	n = (size_t)snprintf(buf, sizeof buf, "5%c0%c%u%c", 0, 0, g->port, 0);
-	ok(fd, XS_INTRODUCE, buf, (uint32_t)n);
-	expect_quiet(fd);
-	answer(fd, XS_IS_DOMAIN_INTRODUCED, S("5\0"), "T");
-	write_str(fd, "/local/domain/5/data", "changed");
+	fixture_ok(gf_fd, XS_INTRODUCE, 0, buf, (uint32_t)n);
+	fixture_expect_quiet(gf_fd);
+	fixture_answer(gf_fd, XS_IS_DOMAIN_INTRODUCED, 0, S("5\0"), "T");
+	fixture_write_str(gf_fd, "/local/domain/5/data", "changed");
 	guest_quiet(g);
 	/* And it is served still. */
 	ck_assert_int_eq(sim_guest_write_node(g, 0, "data/y", "2"), 0);
@@ -353,35 +204,35 @@ START_TEST(test_reintroduce_rebind)
 	uint32_t		 port;
 	size_t			 n;
 
-	g = guest(5);
+	g = gf_guest(5);
 	port = g->port;
 	ck_assert_int_eq(sim_guest_op(g, XS_WATCH, 0, "data", "w"), 0);
-	ck_assert_int_eq(sim_guest_next_event(g, WAIT_MS, &path, &token), 0);
+	ck_assert_int_eq(sim_guest_next_event(g, GF_WAIT_MS, &path, &token), 0);
 
 	/* The channel is gone: the daemon's end of it is no more. */
-	snprintf(evpath, sizeof evpath, "%s/ev-5-%u", simdir, port);
+	snprintf(evpath, sizeof evpath, "%s/ev-5-%u", gf_simdir, port);
 	ck_assert_int_eq(unlink(evpath), 0);
 	ck_assert(!port_bound(g));
 	sim_guest_free(g);
 	/* Made again under the same number, on the same page. */
-	ck_assert_int_eq(sim_guest_new(simdir, 5, port, false, &g), 0);
+	ck_assert_int_eq(sim_guest_new(gf_simdir, 5, port, false, &g), 0);
 	n = (size_t)snprintf(buf, sizeof buf, "5%c0%c%u%c", 0, 0, port, 0);
-	ok(fd, XS_INTRODUCE, buf, (uint32_t)n);
+	fixture_ok(gf_fd, XS_INTRODUCE, 0, buf, (uint32_t)n);
 	ck_assert(port_bound(g));
 	ck_assert_int_eq(sim_guest_write_node(g, 0, "data/x", "1"), 0);
 	guest_quiet(g);
 
 	/* Made again under another number: bound to that one. */
 	ck_assert_int_eq(sim_guest_op(g, XS_WATCH, 0, "data", "w"), 0);
-	ck_assert_int_eq(sim_guest_next_event(g, WAIT_MS, &path, &token), 0);
-	ck_assert_int_eq(sim_guest_new(simdir, 5, port + 1, false, &h), 0);
+	ck_assert_int_eq(sim_guest_next_event(g, GF_WAIT_MS, &path, &token), 0);
+	ck_assert_int_eq(sim_guest_new(gf_simdir, 5, port + 1, false, &h), 0);
 	n = (size_t)snprintf(buf, sizeof buf, "5%c0%c%u%c", 0, 0, port + 1,
 	    0);
-	ok(fd, XS_INTRODUCE, buf, (uint32_t)n);
+	fixture_ok(gf_fd, XS_INTRODUCE, 0, buf, (uint32_t)n);
 	ck_assert(port_bound(h));
 	ck_assert(!port_bound(g));
-	answer(fd, XS_IS_DOMAIN_INTRODUCED, S("5\0"), "T");
-	write_str(fd, "/local/domain/5/data", "changed");
+	fixture_answer(gf_fd, XS_IS_DOMAIN_INTRODUCED, 0, S("5\0"), "T");
+	fixture_write_str(gf_fd, "/local/domain/5/data", "changed");
 	guest_quiet(h);
 	ck_assert_int_eq(sim_guest_write_node(h, 0, "data/y", "2"), 0);
 	sim_guest_free(g);
@@ -393,45 +244,45 @@ START_TEST(test_release)
 {
 	struct sim_guest	*g;
 
-	g = guest(5);
+	g = gf_guest(5);
 	ck_assert_int_eq(sim_guest_write_node(g, 0, "data/x", "1"), 0);
 	/* Nodes of domain 5 outside its home, with nodes of others below. */
-	write_str(fd, "/tool/g5", "");
-	ok(fd, XS_SET_PERMS, S("/tool/g5\0b5\0"));
-	write_str(fd, "/tool/g5/kid", "");
-	ok(fd, XS_SET_PERMS, S("/tool/g5/kid\0n0\0"));
-	write_str(fd, "/other/c", "");
-	ok(fd, XS_SET_PERMS, S("/other/c\0n5\0"));
+	fixture_write_str(gf_fd, "/tool/g5", "");
+	fixture_ok(gf_fd, XS_SET_PERMS, 0, S("/tool/g5\0b5\0"));
+	fixture_write_str(gf_fd, "/tool/g5/kid", "");
+	fixture_ok(gf_fd, XS_SET_PERMS, 0, S("/tool/g5/kid\0n0\0"));
+	fixture_write_str(gf_fd, "/other/c", "");
+	fixture_ok(gf_fd, XS_SET_PERMS, 0, S("/other/c\0n5\0"));
 
-	watch(fd, "/local/domain/5/data/x", "x", NULL);
-	watch(fd, "/tool/g5", "g", NULL);
-	watch(fd, "/other", "o", NULL);
-	watch(fd, "@releaseDomain", "r", NULL);
-	watch(fd, "@releaseDomain", "r1", "1");
-	watch(fd, "@releaseDomain/5", "r5", NULL);
+	watch(gf_fd, "/local/domain/5/data/x", "x", NULL);
+	watch(gf_fd, "/tool/g5", "g", NULL);
+	watch(gf_fd, "/other", "o", NULL);
+	watch(gf_fd, "@releaseDomain", "r", NULL);
+	watch(gf_fd, "@releaseDomain", "r1", "1");
+	watch(gf_fd, "@releaseDomain/5", "r5", NULL);
 
-	send_req(fd, XS_RELEASE, S("5\0"));
+	send_req(gf_fd, XS_RELEASE, S("5\0"));
 	/* The removals, its home first, then the reply, then the domain. */
-	expect_event(fd, "/local/domain/5/data/x", "x");
-	expect_event(fd, "/tool/g5", "g");
-	expect_event(fd, "/other/c", "o");
-	expect_reply(fd, XS_RELEASE, "OK");
-	expect_event(fd, "@releaseDomain", "r");
-	expect_event(fd, "@releaseDomain/5", "r1");
-	expect_event(fd, "@releaseDomain/5", "r5");
-	expect_quiet(fd);
+	fixture_expect_event(gf_fd, "/local/domain/5/data/x", "x");
+	fixture_expect_event(gf_fd, "/tool/g5", "g");
+	fixture_expect_event(gf_fd, "/other/c", "o");
+	expect_reply(gf_fd, XS_RELEASE, "OK");
+	fixture_expect_event(gf_fd, "@releaseDomain", "r");
+	fixture_expect_event(gf_fd, "@releaseDomain/5", "r1");
+	fixture_expect_event(gf_fd, "@releaseDomain/5", "r5");
+	fixture_expect_quiet(gf_fd);
 
-	answer(fd, XS_IS_DOMAIN_INTRODUCED, S("5\0"), "F");
-	err(fd, XS_READ, S("/local/domain/5\0"), "ENOENT");
-	err(fd, XS_READ, S("/tool/g5\0"), "ENOENT");
-	err(fd, XS_READ, S("/other/c\0"), "ENOENT");
-	read_is(fd, "/other", "");
+	fixture_answer(gf_fd, XS_IS_DOMAIN_INTRODUCED, 0, S("5\0"), "F");
+	fixture_error(gf_fd, XS_READ, 0, S("/local/domain/5\0"), "ENOENT");
+	fixture_error(gf_fd, XS_READ, 0, S("/tool/g5\0"), "ENOENT");
+	fixture_error(gf_fd, XS_READ, 0, S("/other/c\0"), "ENOENT");
+	fixture_read_is(gf_fd, "/other", "");
 	/* Its event channel is closed, and it is gone for good. */
 	ck_assert(!port_bound(g));
-	err(fd, XS_RELEASE, S("5\0"), "ENOENT");
-	err(fd, XS_RESUME, S("5\0"), "ENOENT");
-	err(fd, XS_SET_TARGET, S("5\0" "0\0"), "ENOENT");
-	store_ok(fd);
+	fixture_error(gf_fd, XS_RELEASE, 0, S("5\0"), "ENOENT");
+	fixture_error(gf_fd, XS_RESUME, 0, S("5\0"), "ENOENT");
+	fixture_error(gf_fd, XS_SET_TARGET, 0, S("5\0" "0\0"), "ENOENT");
+	store_ok(gf_fd);
 	sim_guest_free(g);
 }
 END_TEST
@@ -441,30 +292,30 @@ START_TEST(test_special_perms)
 	struct sim_guest	*g5, *g6;
 	const char		*path, *token;
 
-	g5 = guest(5);
-	ok(fd, XS_SET_PERMS, S("@releaseDomain\0n0\0r5\0"));
+	g5 = gf_guest(5);
+	fixture_ok(gf_fd, XS_SET_PERMS, 0, S("@releaseDomain\0n0\0r5\0"));
 	ck_assert_int_eq(sim_guest_op(g5, XS_WATCH, 0, "@releaseDomain",
 	    "r"), 0);
-	ck_assert_int_eq(sim_guest_next_event(g5, WAIT_MS, &path, &token),
+	ck_assert_int_eq(sim_guest_next_event(g5, GF_WAIT_MS, &path, &token),
 	    0);
 	/* Allowed to read it, 5 hears of 6 going. */
-	g6 = guest(6);
-	ok(fd, XS_RELEASE, S("6\0"));
-	ck_assert_int_eq(sim_guest_next_event(g5, WAIT_MS, &path, &token),
+	g6 = gf_guest(6);
+	fixture_ok(gf_fd, XS_RELEASE, 0, S("6\0"));
+	ck_assert_int_eq(sim_guest_next_event(g5, GF_WAIT_MS, &path, &token),
 	    0);
 	ck_assert_str_eq(path, "@releaseDomain");
 	sim_guest_free(g6);
 
 	/* A new domain 5 does not inherit the right of the old one. */
-	ok(fd, XS_RELEASE, S("5\0"));
+	fixture_ok(gf_fd, XS_RELEASE, 0, S("5\0"));
 	sim_guest_free(g5);
-	g5 = guest(5);
+	g5 = gf_guest(5);
 	ck_assert_int_eq(sim_guest_op(g5, XS_WATCH, 0, "@releaseDomain",
 	    "r"), 0);
-	ck_assert_int_eq(sim_guest_next_event(g5, WAIT_MS, &path, &token),
+	ck_assert_int_eq(sim_guest_next_event(g5, GF_WAIT_MS, &path, &token),
 	    0);
-	g6 = guest(6);
-	ok(fd, XS_RELEASE, S("6\0"));
+	g6 = gf_guest(6);
+	fixture_ok(gf_fd, XS_RELEASE, 0, S("6\0"));
 	guest_quiet(g5);
 	sim_guest_free(g5);
 	sim_guest_free(g6);
@@ -476,20 +327,20 @@ START_TEST(test_cycles)
 	struct sim_guest	*g;
 	unsigned int		 i;
 
-	watch(fd, "@introduceDomain", "i", NULL);
-	watch(fd, "@releaseDomain", "r", NULL);
+	watch(gf_fd, "@introduceDomain", "i", NULL);
+	watch(gf_fd, "@releaseDomain", "r", NULL);
 	for (i = 0; i < 40; i++) {
-		g = guest(7);
-		expect_event(fd, "@introduceDomain", "i");
+		g = gf_guest(7);
+		fixture_expect_event(gf_fd, "@introduceDomain", "i");
 		ck_assert_int_eq(sim_guest_write_node(g, 0, "data", "v"), 0);
 		ck_assert_int_eq(sim_guest_op(g, XS_WATCH, 0, "data", "w"), 0);
-		ok(fd, XS_RELEASE, S("7\0"));
-		expect_event(fd, "@releaseDomain", "r");
+		fixture_ok(gf_fd, XS_RELEASE, 0, S("7\0"));
+		fixture_expect_event(gf_fd, "@releaseDomain", "r");
 		ck_assert(!port_bound(g));
 		sim_guest_free(g);
 	}
-	expect_quiet(fd);
-	store_ok(fd);
+	fixture_expect_quiet(gf_fd);
+	store_ok(gf_fd);
 }
 END_TEST
 
@@ -497,27 +348,27 @@ START_TEST(test_keep_orphans)
 {
 	struct sim_guest	*g;
 
-	g = guest(5);
+	g = gf_guest(5);
 	ck_assert_int_eq(sim_guest_write_node(g, 0, "data/x", "1"), 0);
-	write_str(fd, "/tool/g5", "");
-	ok(fd, XS_SET_PERMS, S("/tool/g5\0b5\0r6\0"));
-	watch(fd, "/local/domain/5", "h", NULL);
-	watch(fd, "@releaseDomain", "r", NULL);
+	fixture_write_str(gf_fd, "/tool/g5", "");
+	fixture_ok(gf_fd, XS_SET_PERMS, 0, S("/tool/g5\0b5\0r6\0"));
+	watch(gf_fd, "/local/domain/5", "h", NULL);
+	watch(gf_fd, "@releaseDomain", "r", NULL);
 
 	/* With -K nothing is removed: no event but @releaseDomain. */
-	send_req(fd, XS_RELEASE, S("5\0"));
-	expect_reply(fd, XS_RELEASE, "OK");
-	expect_event(fd, "@releaseDomain", "r");
-	expect_quiet(fd);
+	send_req(gf_fd, XS_RELEASE, S("5\0"));
+	expect_reply(gf_fd, XS_RELEASE, "OK");
+	fixture_expect_event(gf_fd, "@releaseDomain", "r");
+	fixture_expect_quiet(gf_fd);
 	/* The nodes are dom0's now, the other entries as they were. */
-	read_is(fd, "/local/domain/5/data/x", "1");
-	ck_assert_int_eq(memcmp(fixture_req1(fd, XS_GET_PERMS, 0,
+	fixture_read_is(gf_fd, "/local/domain/5/data/x", "1");
+	ck_assert_int_eq(memcmp(fixture_req1(gf_fd, XS_GET_PERMS, 0,
 	    "/local/domain/5/data/x", &(uint32_t){ 0 }, &(uint32_t){ 0 }),
 	    "n0", 3), 0);
-	ck_assert_int_eq(memcmp(fixture_req1(fd, XS_GET_PERMS, 0, "/tool/g5",
+	ck_assert_int_eq(memcmp(fixture_req1(gf_fd, XS_GET_PERMS, 0, "/tool/g5",
 	    &(uint32_t){ 0 }, &(uint32_t){ 0 }), "b0\0r6", 6), 0);
-	answer(fd, XS_IS_DOMAIN_INTRODUCED, S("5\0"), "F");
-	store_ok(fd);
+	fixture_answer(gf_fd, XS_IS_DOMAIN_INTRODUCED, 0, S("5\0"), "F");
+	store_ok(gf_fd);
 	sim_guest_free(g);
 }
 END_TEST
@@ -527,14 +378,14 @@ START_TEST(test_set_target)
 	struct sim_guest	*g5, *g6;
 	char			 v[64];
 
-	g5 = guest(5);
-	g6 = guest(6);
+	g5 = gf_guest(5);
+	g6 = gf_guest(6);
 	ck_assert_int_eq(sim_guest_write_node(g5, 0, "secret", "s"), 0);
 	ck_assert_int_eq(sim_guest_read_node(g6, 0, "/local/domain/5/secret",
 	    v, sizeof v), EACCES);
-	err(fd, XS_SET_TARGET, S("6\0" "7\0"), "ENOENT");
-	err(fd, XS_SET_TARGET, S("7\0" "5\0"), "ENOENT");
-	ok(fd, XS_SET_TARGET, S("6\0" "5\0"));
+	fixture_error(gf_fd, XS_SET_TARGET, 0, S("6\0" "7\0"), "ENOENT");
+	fixture_error(gf_fd, XS_SET_TARGET, 0, S("7\0" "5\0"), "ENOENT");
+	fixture_ok(gf_fd, XS_SET_TARGET, 0, S("6\0" "5\0"));
 	/* 6 acts for 5 now: it reads and writes what 5 owns. */
 	ck_assert_int_eq(sim_guest_read_node(g6, 0, "/local/domain/5/secret",
 	    v, sizeof v), 0);
@@ -557,21 +408,21 @@ START_TEST(test_features)
 
 	snprintf(want, sizeof want, "%u", DOMAIN_FEATURES_ALL);
 	/* A domain Xen knows but nobody introduced yet. */
-	ck_assert_int_eq(sim_guest_new(simdir, 5, PORT_BASE + 5, true, &g),
-	    0);
-	answer(fd, XS_GET_FEATURE, S("5\0"), want);
-	err(fd, XS_SET_FEATURE, S("5\0" "16\0"), "EINVAL");
-	ok(fd, XS_SET_FEATURE, S("5\0" "3\0"));
-	answer(fd, XS_GET_FEATURE, S("5\0"), "3");
-	ck_assert_int_eq(sim_home_make(fx.sock, 5), 0);
-	ck_assert_int_eq(sim_guest_introduce(g, fx.sock), 0);
+	ck_assert_int_eq(sim_guest_new(gf_simdir, 5, GF_PORT_BASE + 5, true,
+	    &g), 0);
+	fixture_answer(gf_fd, XS_GET_FEATURE, 0, S("5\0"), want);
+	fixture_error(gf_fd, XS_SET_FEATURE, 0, S("5\0" "16\0"), "EINVAL");
+	fixture_ok(gf_fd, XS_SET_FEATURE, 0, S("5\0" "3\0"));
+	fixture_answer(gf_fd, XS_GET_FEATURE, 0, S("5\0"), "3");
+	ck_assert_int_eq(sim_home_make(gf_fx.sock, 5), 0);
+	ck_assert_int_eq(sim_guest_introduce(g, gf_fx.sock), 0);
 	/* It is offered what was set, and that is fixed now. */
 	ck_assert_uint_eq(sim_guest_features(g), 3);
-	err(fd, XS_SET_FEATURE, S("5\0" "1\0"), "EBUSY");
-	answer(fd, XS_GET_FEATURE, S("5\0"), "3");
+	fixture_error(gf_fd, XS_SET_FEATURE, 0, S("5\0" "1\0"), "EBUSY");
+	fixture_answer(gf_fd, XS_GET_FEATURE, 0, S("5\0"), "3");
 	/* The guest may ask for its own, not for a domain's. */
 	ck_assert_int_eq(sim_guest_request(g, XS_GET_FEATURE, 0, "", 0,
-	    WAIT_MS), 0);
+	    GF_WAIT_MS), 0);
 	ck_assert_uint_eq(g->hdr.type, XS_GET_FEATURE);
 	ck_assert_str_eq(g->msg, "3");
 	ck_assert_int_eq(sim_guest_op(g, XS_GET_FEATURE, 0, "5", NULL),
@@ -579,8 +430,8 @@ START_TEST(test_features)
 	ck_assert_int_eq(sim_guest_op(g, XS_SET_FEATURE, 0, "5", "3"),
 	    EACCES);
 	/* A domain without its features released loses them. */
-	ok(fd, XS_RELEASE, S("5\0"));
-	answer(fd, XS_GET_FEATURE, S("5\0"), want);
+	fixture_ok(gf_fd, XS_RELEASE, 0, S("5\0"));
+	fixture_answer(gf_fd, XS_GET_FEATURE, 0, S("5\0"), want);
 	sim_guest_free(g);
 }
 END_TEST
@@ -588,18 +439,18 @@ END_TEST
 START_TEST(test_owner_gone)
 {
 	/* Domain 9 owns a node but was never introduced. */
-	ck_assert_int_eq(sim_set_state(simdir, 9, "running"), 0);
-	write_str(fd, "/tool/n9/kid", "");
-	ok(fd, XS_SET_PERMS, S("/tool/n9\0n9\0"));
-	watch(fd, "/tool/n9", "t", NULL);
-	watch(fd, "@releaseDomain", "r", NULL);
-	ck_assert_int_eq(sim_set_state(simdir, 9, "gone"), 0);
-	ck_assert_int_eq(sim_raise_virq(simdir), 0);
+	ck_assert_int_eq(sim_set_state(gf_simdir, 9, "running"), 0);
+	fixture_write_str(gf_fd, "/tool/n9/kid", "");
+	fixture_ok(gf_fd, XS_SET_PERMS, 0, S("/tool/n9\0n9\0"));
+	watch(gf_fd, "/tool/n9", "t", NULL);
+	watch(gf_fd, "@releaseDomain", "r", NULL);
+	ck_assert_int_eq(sim_set_state(gf_simdir, 9, "gone"), 0);
+	ck_assert_int_eq(sim_raise_virq(gf_simdir), 0);
 	/* Its nodes go once it is gone; no domain was released. */
-	expect_event(fd, "/tool/n9", "t");
-	expect_quiet(fd);
-	err(fd, XS_READ, S("/tool/n9\0"), "ENOENT");
-	store_ok(fd);
+	fixture_expect_event(gf_fd, "/tool/n9", "t");
+	fixture_expect_quiet(gf_fd);
+	fixture_error(gf_fd, XS_READ, 0, S("/tool/n9\0"), "ENOENT");
+	store_ok(gf_fd);
 }
 END_TEST
 
@@ -607,31 +458,31 @@ START_TEST(test_death)
 {
 	struct sim_guest	*g5, *g6;
 
-	g5 = guest(5);
-	g6 = guest(6);
+	g5 = gf_guest(5);
+	g6 = gf_guest(6);
 	ck_assert_int_eq(sim_guest_write_node(g5, 0, "data/x", "1"), 0);
-	watch(fd, "/local/domain/5/data", "d", NULL);
-	watch(fd, "@releaseDomain", "r", NULL);
-	watch(fd, "@releaseDomain", "r1", "1");
+	watch(gf_fd, "/local/domain/5/data", "d", NULL);
+	watch(gf_fd, "@releaseDomain", "r", NULL);
+	watch(gf_fd, "@releaseDomain", "r1", "1");
 
-	ck_assert_int_eq(sim_set_state(simdir, 5, "dying"), 0);
-	ck_assert_int_eq(sim_raise_virq(simdir), 0);
+	ck_assert_int_eq(sim_set_state(gf_simdir, 5, "dying"), 0);
+	ck_assert_int_eq(sim_raise_virq(gf_simdir), 0);
 	/* Released as by RELEASE: the removals, then the domain. */
-	expect_event(fd, "/local/domain/5/data", "d");
-	expect_event(fd, "@releaseDomain", "r");
-	expect_event(fd, "@releaseDomain/5", "r1");
-	expect_quiet(fd);
-	answer(fd, XS_IS_DOMAIN_INTRODUCED, S("5\0"), "F");
-	err(fd, XS_READ, S("/local/domain/5\0"), "ENOENT");
+	fixture_expect_event(gf_fd, "/local/domain/5/data", "d");
+	fixture_expect_event(gf_fd, "@releaseDomain", "r");
+	fixture_expect_event(gf_fd, "@releaseDomain/5", "r1");
+	fixture_expect_quiet(gf_fd);
+	fixture_answer(gf_fd, XS_IS_DOMAIN_INTRODUCED, 0, S("5\0"), "F");
+	fixture_error(gf_fd, XS_READ, 0, S("/local/domain/5\0"), "ENOENT");
 	ck_assert(!port_bound(g5));
 
 	/* A domain that vanishes outright goes the same way. */
-	ck_assert_int_eq(sim_set_state(simdir, 6, NULL), 0);
-	ck_assert_int_eq(sim_raise_virq(simdir), 0);
-	expect_event(fd, "@releaseDomain", "r");
-	expect_event(fd, "@releaseDomain/6", "r1");
-	answer(fd, XS_IS_DOMAIN_INTRODUCED, S("6\0"), "F");
-	store_ok(fd);
+	ck_assert_int_eq(sim_set_state(gf_simdir, 6, NULL), 0);
+	ck_assert_int_eq(sim_raise_virq(gf_simdir), 0);
+	fixture_expect_event(gf_fd, "@releaseDomain", "r");
+	fixture_expect_event(gf_fd, "@releaseDomain/6", "r1");
+	fixture_answer(gf_fd, XS_IS_DOMAIN_INTRODUCED, 0, S("6\0"), "F");
+	store_ok(gf_fd);
 	sim_guest_free(g5);
 	sim_guest_free(g6);
 }
@@ -641,28 +492,28 @@ START_TEST(test_shutdown)
 {
 	struct sim_guest	*g5, *g6;
 
-	g5 = guest(5);
-	g6 = guest(6);
-	watch(fd, "@releaseDomain", "r", NULL);
-	watch(fd, "@releaseDomain", "r1", "1");
+	g5 = gf_guest(5);
+	g6 = gf_guest(6);
+	watch(gf_fd, "@releaseDomain", "r", NULL);
+	watch(gf_fd, "@releaseDomain", "r1", "1");
 
 	/* A shutdown is announced once: its domid form, then the bare. */
-	ck_assert_int_eq(sim_set_state(simdir, 5, "shutdown"), 0);
-	ck_assert_int_eq(sim_raise_virq(simdir), 0);
-	expect_event(fd, "@releaseDomain/5", "r1");
-	expect_event(fd, "@releaseDomain", "r");
-	answer(fd, XS_IS_DOMAIN_INTRODUCED, S("5\0"), "T");
+	ck_assert_int_eq(sim_set_state(gf_simdir, 5, "shutdown"), 0);
+	ck_assert_int_eq(sim_raise_virq(gf_simdir), 0);
+	fixture_expect_event(gf_fd, "@releaseDomain/5", "r1");
+	fixture_expect_event(gf_fd, "@releaseDomain", "r");
+	fixture_answer(gf_fd, XS_IS_DOMAIN_INTRODUCED, 0, S("5\0"), "T");
 	/* Not again for 5 when another domain shuts down. */
-	ck_assert_int_eq(sim_set_state(simdir, 6, "shutdown"), 0);
-	ck_assert_int_eq(sim_raise_virq(simdir), 0);
-	expect_event(fd, "@releaseDomain/6", "r1");
-	expect_event(fd, "@releaseDomain", "r");
-	expect_quiet(fd);
+	ck_assert_int_eq(sim_set_state(gf_simdir, 6, "shutdown"), 0);
+	ck_assert_int_eq(sim_raise_virq(gf_simdir), 0);
+	fixture_expect_event(gf_fd, "@releaseDomain/6", "r1");
+	fixture_expect_event(gf_fd, "@releaseDomain", "r");
+	fixture_expect_quiet(gf_fd);
 	/* RESUME: a later shutdown is announced again. */
-	ok(fd, XS_RESUME, S("5\0"));
-	ck_assert_int_eq(sim_raise_virq(simdir), 0);
-	expect_event(fd, "@releaseDomain/5", "r1");
-	expect_event(fd, "@releaseDomain", "r");
+	fixture_ok(gf_fd, XS_RESUME, 0, S("5\0"));
+	ck_assert_int_eq(sim_raise_virq(gf_simdir), 0);
+	fixture_expect_event(gf_fd, "@releaseDomain/5", "r1");
+	fixture_expect_event(gf_fd, "@releaseDomain", "r");
 	/* The guest that shut down is still served. */
 	ck_assert_int_eq(sim_guest_write_node(g5, 0, "data", "1"), 0);
 	sim_guest_free(g5);
@@ -676,37 +527,37 @@ START_TEST(test_restart)
 	const char		*path, *token;
 	char			 v[64];
 
-	g = guest(5);
-	g6 = guest(6);
-	ok(fd, XS_SET_TARGET, S("6\0" "5\0"));
+	g = gf_guest(5);
+	g6 = gf_guest(6);
+	fixture_ok(gf_fd, XS_SET_TARGET, 0, S("6\0" "5\0"));
 	ck_assert_int_eq(sim_guest_write_node(g, 0, "data/x", "1"), 0);
 	ck_assert_int_eq(sim_guest_op(g, XS_WATCH, 0, "data", "w"), 0);
-	ck_assert_int_eq(sim_guest_next_event(g, WAIT_MS, &path, &token), 0);
+	ck_assert_int_eq(sim_guest_next_event(g, GF_WAIT_MS, &path, &token), 0);
 	ck_assert_str_eq(path, "data");
 	/* One with depth 0: the node alone. */
 	ck_assert_int_eq(sim_guest_request(g, XS_WATCH, 0,
-	    S("data\0d0\0" "0\0"), WAIT_MS), 0);
+	    S("data\0d0\0" "0\0"), GF_WAIT_MS), 0);
 	ck_assert_uint_eq(g->hdr.type, XS_WATCH);
-	ck_assert_int_eq(sim_guest_next_event(g, WAIT_MS, &path, &token), 0);
+	ck_assert_int_eq(sim_guest_next_event(g, GF_WAIT_MS, &path, &token), 0);
 	ck_assert_str_eq(token, "d0");
 	ck_assert_int_eq(sim_guest_op(g, XS_WATCH, 0,
 	    "/local/domain/5/other", "a"), 0);
-	ck_assert_int_eq(sim_guest_next_event(g, WAIT_MS, &path, &token), 0);
+	ck_assert_int_eq(sim_guest_next_event(g, GF_WAIT_MS, &path, &token), 0);
 	ck_assert_int_eq(sim_guest_op(g, XS_UNWATCH, 0,
 	    "/local/domain/5/other", "a"), 0);
 
-	fixture_kill(&fx);
-	restart();
+	fixture_kill(&gf_fx);
+	gf_restart();
 
 	/* Its watches are back and fire once; the one it removed is not. */
-	ck_assert_int_eq(sim_guest_next_event(g, WAIT_MS, &path, &token), 0);
+	ck_assert_int_eq(sim_guest_next_event(g, GF_WAIT_MS, &path, &token), 0);
 	ck_assert_str_eq(path, "data");
 	ck_assert_str_eq(token, "w");
-	ck_assert_int_eq(sim_guest_next_event(g, WAIT_MS, &path, &token), 0);
+	ck_assert_int_eq(sim_guest_next_event(g, GF_WAIT_MS, &path, &token), 0);
 	ck_assert_str_eq(path, "data");
 	ck_assert_str_eq(token, "d0");
 	guest_quiet(g);
-	answer(fd, XS_IS_DOMAIN_INTRODUCED, S("5\0"), "T");
+	fixture_answer(gf_fd, XS_IS_DOMAIN_INTRODUCED, 0, S("5\0"), "T");
 	ck_assert_int_eq(sim_guest_read_node(g, 0, "data/x", v, sizeof v),
 	    0);
 	ck_assert_str_eq(v, "1");
@@ -714,8 +565,8 @@ START_TEST(test_restart)
 	ck_assert_int_eq(sim_guest_read_node(g6, 0, "/local/domain/5/data/x",
 	    v, sizeof v), 0);
 	/* And 5 works as before, its depth kept. */
-	write_str(fd, "/local/domain/5/data/y", "2");
-	ck_assert_int_eq(sim_guest_next_event(g, WAIT_MS, &path, &token), 0);
+	fixture_write_str(gf_fd, "/local/domain/5/data/y", "2");
+	ck_assert_int_eq(sim_guest_next_event(g, GF_WAIT_MS, &path, &token), 0);
 	ck_assert_str_eq(path, "data/y");
 	ck_assert_str_eq(token, "w");
 	guest_quiet(g);
@@ -723,13 +574,13 @@ START_TEST(test_restart)
 	ck_assert_int_eq(sim_guest_op(g, XS_UNWATCH, 0, "data", "d0"), 0);
 
 	/* A second restart: nothing left to fire. */
-	fixture_kill(&fx);
-	restart();
+	fixture_kill(&gf_fx);
+	gf_restart();
 	guest_quiet(g);
 	ck_assert_int_eq(sim_guest_write_node(g, 0, "data/z", "3"), 0);
-	ok(fd, XS_RELEASE, S("5\0"));
-	answer(fd, XS_IS_DOMAIN_INTRODUCED, S("5\0"), "F");
-	store_ok(fd);
+	fixture_ok(gf_fd, XS_RELEASE, 0, S("5\0"));
+	fixture_answer(gf_fd, XS_IS_DOMAIN_INTRODUCED, 0, S("5\0"), "F");
+	store_ok(gf_fd);
 	sim_guest_free(g);
 	sim_guest_free(g6);
 }
@@ -739,20 +590,20 @@ START_TEST(test_quota_kept)
 {
 	struct sim_guest	*g;
 
-	g = guest(5);
-	ok(fd, XS_SET_QUOTA, S("5\0nodes\0" "7\0"));
-	answer(fd, XS_GET_QUOTA, S("5\0nodes\0"), "7");
+	g = gf_guest(5);
+	fixture_ok(gf_fd, XS_SET_QUOTA, 0, S("5\0nodes\0" "7\0"));
+	fixture_answer(gf_fd, XS_GET_QUOTA, 0, S("5\0nodes\0"), "7");
 	/* dom0 with quotas of its own is still introduced for good. */
-	ok(fd, XS_SET_QUOTA, S("0\0nodes\0" "9\0"));
-	err(fd, XS_SET_FEATURE, S("0\0" "1\0"), "EBUSY");
+	fixture_ok(gf_fd, XS_SET_QUOTA, 0, S("0\0nodes\0" "9\0"));
+	fixture_error(gf_fd, XS_SET_FEATURE, 0, S("0\0" "1\0"), "EBUSY");
 
-	fixture_kill(&fx);
-	restart();
-	answer(fd, XS_GET_QUOTA, S("5\0nodes\0"), "7");
-	answer(fd, XS_GET_QUOTA, S("0\0nodes\0"), "9");
+	fixture_kill(&gf_fx);
+	gf_restart();
+	fixture_answer(gf_fd, XS_GET_QUOTA, 0, S("5\0nodes\0"), "7");
+	fixture_answer(gf_fd, XS_GET_QUOTA, 0, S("0\0nodes\0"), "9");
 	/* A released domain's quotas go with it. */
-	ok(fd, XS_RELEASE, S("5\0"));
-	ck_assert(strcmp(fixture_req(fd, XS_GET_QUOTA, 0, S("5\0nodes\0"),
+	fixture_ok(gf_fd, XS_RELEASE, 0, S("5\0"));
+	ck_assert(strcmp(fixture_req(gf_fd, XS_GET_QUOTA, 0, S("5\0nodes\0"),
 	    &(uint32_t){ 0 }, &(uint32_t){ 0 }), "7") != 0);
 	sim_guest_free(g);
 }
@@ -763,28 +614,28 @@ START_TEST(test_death_while_down)
 	struct sim_guest	*g5, *g6, *g8;
 	char			 want[16];
 
-	g5 = guest(5);
-	g6 = guest(6);
+	g5 = gf_guest(5);
+	g6 = gf_guest(6);
 	ck_assert_int_eq(sim_guest_write_node(g5, 0, "data", "1"), 0);
 	/* 8 only has features, ahead of an INTRODUCE that never comes. */
-	ck_assert_int_eq(sim_guest_new(simdir, 8, PORT_BASE + 8, true, &g8),
-	    0);
-	ok(fd, XS_SET_FEATURE, S("8\0" "1\0"));
-	fixture_kill(&fx);
-	ck_assert_int_eq(sim_set_state(simdir, 5, "gone"), 0);
-	ck_assert_int_eq(sim_set_state(simdir, 8, NULL), 0);
-	restart();
+	ck_assert_int_eq(sim_guest_new(gf_simdir, 8, GF_PORT_BASE + 8, true,
+	    &g8), 0);
+	fixture_ok(gf_fd, XS_SET_FEATURE, 0, S("8\0" "1\0"));
+	fixture_kill(&gf_fx);
+	ck_assert_int_eq(sim_set_state(gf_simdir, 5, "gone"), 0);
+	ck_assert_int_eq(sim_set_state(gf_simdir, 8, NULL), 0);
+	gf_restart();
 
-	answer(fd, XS_IS_DOMAIN_INTRODUCED, S("5\0"), "F");
-	err(fd, XS_READ, S("/local/domain/5\0"), "ENOENT");
-	err(fd, XS_GET_FEATURE, S("8\0"), "ENOENT");
-	answer(fd, XS_IS_DOMAIN_INTRODUCED, S("6\0"), "T");
+	fixture_answer(gf_fd, XS_IS_DOMAIN_INTRODUCED, 0, S("5\0"), "F");
+	fixture_error(gf_fd, XS_READ, 0, S("/local/domain/5\0"), "ENOENT");
+	fixture_error(gf_fd, XS_GET_FEATURE, 0, S("8\0"), "ENOENT");
+	fixture_answer(gf_fd, XS_IS_DOMAIN_INTRODUCED, 0, S("6\0"), "T");
 	ck_assert_int_eq(sim_guest_write_node(g6, 0, "data", "2"), 0);
 	/* A domain 8 made again starts with every feature. */
-	ck_assert_int_eq(sim_set_state(simdir, 8, "running"), 0);
+	ck_assert_int_eq(sim_set_state(gf_simdir, 8, "running"), 0);
 	snprintf(want, sizeof want, "%u", DOMAIN_FEATURES_ALL);
-	answer(fd, XS_GET_FEATURE, S("8\0"), want);
-	store_ok(fd);
+	fixture_answer(gf_fd, XS_GET_FEATURE, 0, S("8\0"), want);
+	store_ok(gf_fd);
 	sim_guest_free(g5);
 	sim_guest_free(g6);
 	sim_guest_free(g8);
@@ -794,9 +645,9 @@ END_TEST
 START_TEST(test_introduce_errors)
 {
 	/* No ring page for domain 9 in the simulator. */
-	err(fd, XS_INTRODUCE, S("9\0" "0\0" "49\0"), "ENOENT");
-	answer(fd, XS_IS_DOMAIN_INTRODUCED, S("9\0"), "F");
-	err(fd, XS_RELEASE, S("9\0"), "ENOENT");
+	fixture_error(gf_fd, XS_INTRODUCE, 0, S("9\0" "0\0" "49\0"), "ENOENT");
+	fixture_answer(gf_fd, XS_IS_DOMAIN_INTRODUCED, 0, S("9\0"), "F");
+	fixture_error(gf_fd, XS_RELEASE, 0, S("9\0"), "ENOENT");
 }
 END_TEST
 
@@ -807,7 +658,7 @@ domain_sim_suite(void)
 	TCase	*tc;
 
 	tc = tcase_create("core");
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, setup, gf_fini);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_introduce);
 	tcase_add_test(tc, test_reintroduce);
@@ -826,13 +677,13 @@ domain_sim_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("keep");
-	tcase_add_checked_fixture(tc, setup_keep, teardown);
+	tcase_add_checked_fixture(tc, setup_keep, gf_fini);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_keep_orphans);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("errors");
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, setup, gf_fini);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_introduce_errors);
 	suite_add_tcase(s, tc);
@@ -842,11 +693,5 @@ domain_sim_suite(void)
 int
 main(void)
 {
-	SRunner	*sr = srunner_create(domain_sim_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return gf_main(domain_sim_suite());
 }

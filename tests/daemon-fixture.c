@@ -500,6 +500,14 @@ fixture_ok(int fd, uint32_t type, uint32_t tx_id, const void *payload,
 	fixture_answer(fd, type, tx_id, payload, len, "OK");
 }
 
+/* A request that answers ERROR name. */
+void
+fixture_error(int fd, uint32_t type, uint32_t tx_id, const void *payload,
+    uint32_t len, const char *name)
+{
+	fixture_expect_error(fd, type, tx_id, payload, len, name);
+}
+
 /* A request of strings that answers want. */
 void
 fixture_answers(int fd, uint32_t type, const char *want,

@@ -131,6 +131,10 @@ const char *fixture_reqs(int fd, uint32_t type, uint32_t *rtype,
 void	 fixture_answer(int fd, uint32_t type, uint32_t tx_id,
 	     const void *payload, uint32_t len, const char *want);
 
+/* The request answers ERROR name (a function: payload may be a macro). */
+void	 fixture_error(int fd, uint32_t type, uint32_t tx_id,
+	     const void *payload, uint32_t len, const char *name);
+
 /* The request answers its own type with "OK". */
 void	 fixture_ok(int fd, uint32_t type, uint32_t tx_id,
 	     const void *payload, uint32_t len);
