@@ -22,29 +22,13 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "daemon-fixture.h"
-#include "sim-guest.h"
-
-#define WAIT_MS		5000
-#define QUIET_REQ_ID	0x9e1au
-#define PORT_BASE	40
+#include "guest-fixture.h"
 
 #define S(lit)	(lit), (uint32_t)(sizeof(lit) - 1)
 
-static struct fixture	 fx;
-static char		 simdir[128];
-static char		 xenarg[160];
-static int		 fd = -1;
-
 static void	 setup(void);
-static void	 teardown(void);
 static void	 restart(const char *);
-static struct sim_guest *guest(unsigned int);
 static void	 recv_msg(int, struct xs_header *, char *);
-static void	 expect_event(int, const char *, const char *);
-static void	 expect_quiet(int);
-static void	 answer(int, uint32_t, const void *, uint32_t, const char *);
-static void	 read_is(int, const char *, const char *);
 static void	 read_err(int, const char *, const char *);
 static bool	 log_has(const char *);
 static void	 setup_none(void);
@@ -56,8 +40,6 @@ static void	 put_node(struct xs_stream_writer *, const char *,
 static void	 ctl_text(int, const char *, const char *, uint32_t);
 static void	 ctl_err(int, const char *, uint32_t, const char *);
 static void	 live_update(int, const char *);
-static void	 write_str(int, const char *, const char *);
-static uint32_t	 txn_start(int);
 static void	 txn_end(int, uint32_t, const char *);
 static pid_t	 daemon_pid(void);
 static void	 send_req(int, uint32_t, uint32_t, uint32_t, const void *,
@@ -68,26 +50,7 @@ static void	 expect_reply(int, uint32_t, uint32_t, const char *);
 static void
 setup(void)
 {
-	const char	*extra[2];
-
-	ck_assert_int_eq(sim_dir_make(simdir, sizeof simdir), 0);
-	snprintf(xenarg, sizeof xenarg, "--xen=sim:%s", simdir);
-	extra[0] = xenarg;
-	extra[1] = NULL;
-	fixture_init(&fx);
-	fixture_up(&fx, extra);
-	fd = fixture_connect(&fx);
-}
-
-/* Stop the daemon and remove the simulator's directory. */
-static void
-teardown(void)
-{
-	if (fd != -1)
-		close(fd);
-	fd = -1;
-	fixture_fini(&fx);
-	sim_dir_remove(simdir);
+	gf_start(NULL);
 }
 
 /*
@@ -97,89 +60,19 @@ teardown(void)
 static void
 restart(const char *xen)
 {
-	const char	*extra[] = { xen != NULL ? xen : xenarg, NULL };
+	const char	*extra[] = { xen != NULL ? xen : gf_xenarg, NULL };
 
-	close(fd);
-	fixture_stop(&fx);
-	fixture_up(&fx, extra);
-	fd = fixture_connect(&fx);
-}
-
-/* A fresh guest domid with its home, introduced by dom0. */
-static struct sim_guest *
-guest(unsigned int domid)
-{
-	struct sim_guest	*g;
-
-	ck_assert_int_eq(sim_guest_new(simdir, domid, PORT_BASE + domid,
-	    true, &g), 0);
-	ck_assert_int_eq(sim_home_make(fx.sock, domid), 0);
-	ck_assert_int_eq(sim_guest_introduce(g, fx.sock), 0);
-	return g;
+	close(gf_fd);
+	fixture_stop(&gf_fx);
+	fixture_up(&gf_fx, extra);
+	gf_fd = fixture_connect(&gf_fx);
 }
 
 /* The next message of any kind. */
 static void
 recv_msg(int s, struct xs_header *h, char *payload)
 {
-	ck_assert_int_eq(fixture_recv(s, h, payload, WAIT_MS), 0);
-}
-
-/* The next message must be this watch event. */
-static void
-expect_event(int s, const char *path, const char *token)
-{
-	struct xs_header	h;
-	char			p[XS_PAYLOAD_MAX + 1];
-	size_t			pl;
-
-	recv_msg(s, &h, p);
-	ck_assert_msg(h.type == XS_WATCH_EVENT,
-	    "wanted event %s %s, got type %u \"%s\"", path, token, h.type, p);
-	pl = strlen(p) + 1;
-	ck_assert_msg(strcmp(p, path) == 0 && pl < h.len &&
-	    strcmp(p + pl, token) == 0, "wanted event %s %s, got %s %s",
-	    path, token, p, pl < h.len ? p + pl : "");
-}
-
-/* No message waits: the reply of a request sent now comes first. */
-static void
-expect_quiet(int s)
-{
-	struct xs_header	h;
-	char			p[XS_PAYLOAD_MAX + 1];
-
-	fixture_send(s, XS_GET_DOMAIN_PATH, QUIET_REQ_ID, 0, "0", 2);
-	recv_msg(s, &h, p);
-	ck_assert_msg(h.type == XS_GET_DOMAIN_PATH &&
-	    h.req_id == QUIET_REQ_ID, "wanted quiet, got type %u \"%s\"",
-	    h.type, p);
-}
-
-/* A request that answers want with its own type (events skipped). */
-static void
-answer(int s, uint32_t type, const void *p, uint32_t len, const char *want)
-{
-	uint32_t	 rt, rl;
-	const char	*r;
-
-	r = fixture_req(s, type, 0, p, len, &rt, &rl);
-	ck_assert_msg(rt == type && rl == strlen(want) + 1 &&
-	    strcmp(r, want) == 0, "type %u: wanted \"%s\", got type %u \"%s\"",
-	    type, want, rt, r);
-}
-
-/* READ path from dom0 gives value. */
-static void
-read_is(int s, const char *path, const char *value)
-{
-	uint32_t	 rt, rl;
-	const char	*r;
-
-	r = fixture_req1(s, XS_READ, 0, path, &rt, &rl);
-	ck_assert_msg(rt == XS_READ && rl == strlen(value) &&
-	    memcmp(r, value, rl) == 0, "READ %s: wanted \"%s\", got type %u "
-	    "\"%.*s\"", path, value, rt, (int)rl, r);
+	ck_assert_int_eq(fixture_recv(s, h, payload, GF_WAIT_MS), 0);
 }
 
 /* READ path from dom0 answers ERROR name. */
@@ -198,7 +91,7 @@ log_has(const char *text)
 	ssize_t	n;
 	int	lfd;
 
-	if ((lfd = open(fx.log, O_RDONLY)) == -1)
+	if ((lfd = open(gf_fx.log, O_RDONLY)) == -1)
 		return false;
 	n = read(lfd, buf, sizeof buf - 1);
 	close(lfd);
@@ -220,22 +113,22 @@ START_TEST(test_none_keeps_domains)
 	const char		*path, *token;
 	char			 v[64];
 
-	g = guest(5);
+	g = gf_guest(5);
 	ck_assert_int_eq(sim_guest_write_node(g, 0, "data/x", "1"), 0);
 	ck_assert_int_eq(sim_guest_op(g, XS_WATCH, 0, "data", "w"), 0);
-	ck_assert_int_eq(sim_guest_next_event(g, WAIT_MS, &path, &token), 0);
+	ck_assert_int_eq(sim_guest_next_event(g, GF_WAIT_MS, &path, &token), 0);
 
 	restart("--xen=none");
-	answer(fd, XS_IS_DOMAIN_INTRODUCED, S("5\0"), "T");
-	read_is(fd, "/local/domain/5/data/x", "1");
+	fixture_answer(gf_fd, XS_IS_DOMAIN_INTRODUCED, 0, S("5\0"), "T");
+	fixture_read_is(gf_fd, "/local/domain/5/data/x", "1");
 	ck_assert(log_has("domain 5: cannot attach its ring again"));
 	/* Twice: nothing is lost on the way. */
 	restart("--xen=none");
-	answer(fd, XS_IS_DOMAIN_INTRODUCED, S("5\0"), "T");
+	fixture_answer(gf_fd, XS_IS_DOMAIN_INTRODUCED, 0, S("5\0"), "T");
 
 	/* Back on the simulator the guest is served, its watch fires. */
 	restart(NULL);
-	ck_assert_int_eq(sim_guest_next_event(g, WAIT_MS, &path, &token), 0);
+	ck_assert_int_eq(sim_guest_next_event(g, GF_WAIT_MS, &path, &token), 0);
 	ck_assert_str_eq(path, "data");
 	ck_assert_str_eq(token, "w");
 	ck_assert_int_eq(sim_guest_read_node(g, 0, "data/x", v, sizeof v),
@@ -243,11 +136,11 @@ START_TEST(test_none_keeps_domains)
 	ck_assert_str_eq(v, "1");
 
 	/* A backend that says the domain is gone releases it. */
-	ck_assert_int_eq(sim_set_state(simdir, 5, "gone"), 0);
+	ck_assert_int_eq(sim_set_state(gf_simdir, 5, "gone"), 0);
 	restart(NULL);
-	answer(fd, XS_IS_DOMAIN_INTRODUCED, S("5\0"), "F");
-	read_err(fd, "/local/domain/5/data/x", "ENOENT");
-	expect_quiet(fd);
+	fixture_answer(gf_fd, XS_IS_DOMAIN_INTRODUCED, 0, S("5\0"), "F");
+	read_err(gf_fd, "/local/domain/5/data/x", "ENOENT");
+	fixture_expect_quiet(gf_fd);
 	sim_guest_free(g);
 }
 END_TEST
@@ -257,29 +150,25 @@ END_TEST
 static void
 setup_bare(void)
 {
-	ck_assert_int_eq(sim_dir_make(simdir, sizeof simdir), 0);
-	snprintf(xenarg, sizeof xenarg, "--xen=sim:%s", simdir);
-	fixture_init(&fx);
-	ck_assert_int_eq(mkdir(fx.db, 0700), 0);
-	fd = -1;
+	gf_init();
+	ck_assert_int_eq(mkdir(gf_fx.db, 0700), 0);
 }
 
 /* A daemon without Xen (socket clients only). */
 static void
 setup_none(void)
 {
-	ck_assert_int_eq(sim_dir_make(simdir, sizeof simdir), 0);
-	snprintf(xenarg, sizeof xenarg, "--xen=none");
-	fixture_init(&fx);
-	fixture_up(&fx, NULL);
-	fd = fixture_connect(&fx);
+	gf_init();
+	snprintf(gf_xenarg, sizeof gf_xenarg, "--xen=none");
+	fixture_up(&gf_fx, NULL);
+	gf_fd = fixture_connect(&gf_fx);
 }
 
 /* CONTROL with this payload answers the text want. */
 static void
 ctl_text(int s, const char *want, const char *p, uint32_t len)
 {
-	answer(s, XS_CONTROL, p, len, want);
+	fixture_answer(s, XS_CONTROL, 0, p, len, want);
 }
 
 /* CONTROL with this payload answers ERROR name. */
@@ -305,31 +194,7 @@ live_update(int s, const char *binary)
 	ctl_text(s, "OK", buf, (uint32_t)len);
 	ctl_text(s, "OK", S("live-update\0-s\0-t\0" "60\0"));
 	ck_assert_int_eq(daemon_pid(), pid);
-	ck_assert_int_eq(kill(fx.pid, 0), 0);
-}
-
-/* WRITE path = value from connection s. */
-static void
-write_str(int s, const char *path, const char *value)
-{
-	char	buf[XS_PAYLOAD_MAX];
-	size_t	pl = strlen(path) + 1, vl = strlen(value);
-
-	memcpy(buf, path, pl);
-	memcpy(buf + pl, value, vl);
-	answer(s, XS_WRITE, buf, (uint32_t)(pl + vl), "OK");
-}
-
-/* TRANSACTION_START on s: its id. */
-static uint32_t
-txn_start(int s)
-{
-	uint32_t	 rt, rl;
-	const char	*r;
-
-	r = fixture_req(s, XS_TRANSACTION_START, 0, "", 1, &rt, &rl);
-	ck_assert_uint_eq(rt, XS_TRANSACTION_START);
-	return (uint32_t)strtoul(r, NULL, 10);
+	ck_assert_int_eq(kill(gf_fx.pid, 0), 0);
 }
 
 /* TRANSACTION_END "T" of tx answers want ("OK" or an error name). */
@@ -360,7 +225,7 @@ daemon_pid(void)
 	for (i = 0; n <= 0 && i < 5000; i++) {
 		if (i > 0)
 			usleep(1000);
-		if ((pfd = open(fx.pidfile, O_RDONLY)) == -1)
+		if ((pfd = open(gf_fx.pidfile, O_RDONLY)) == -1)
 			continue;
 		n = read(pfd, buf, sizeof buf - 1);
 		close(pfd);
@@ -407,95 +272,95 @@ START_TEST(test_lu_sockets)
 	const char		*r;
 	struct xs_header	 half = { XS_READ, 77, 0, 5 };
 
-	a = fixture_connect(&fx);
-	b = fixture_connect(&fx);
-	q = fixture_connect(&fx);
-	w = fixture_connect(&fx);
-	c = fixture_connect(&fx);
-	write_str(a, "/t/a", "1");
-	write_str(a, "/t/c", "1");
+	a = fixture_connect(&gf_fx);
+	b = fixture_connect(&gf_fx);
+	q = fixture_connect(&gf_fx);
+	w = fixture_connect(&gf_fx);
+	c = fixture_connect(&gf_fx);
+	fixture_write_str(a, "/t/a", "1");
+	fixture_write_str(a, "/t/c", "1");
 	send_req(w, XS_WATCH, 1, 0, S("/t/a\0wa\0"));
 	expect_reply(w, XS_WATCH, 1, "OK");
-	expect_event(w, "/t/a", "wa");
+	fixture_expect_event(w, "/t/a", "wa");
 	send_req(q, XS_WATCH, 1, 0, S("/q\0wq\0"));
 	expect_reply(q, XS_WATCH, 1, "OK");
-	expect_event(q, "/q", "wq");
+	fixture_expect_event(q, "/q", "wq");
 
 	/* t1 reads /t/a, nothing it read changes: it commits. */
-	t1 = txn_start(b);
+	t1 = fixture_tx_start(b);
 	r = fixture_req1(b, XS_READ, t1, "/t/a", &rt, &rl);
 	ck_assert_str_eq(r, "1");
 	fixture_req(b, XS_WRITE, t1, S("/t/b1\0x"), &rt, &rl);
 	ck_assert_uint_eq(rt, XS_WRITE);
 	/* t2 reads /t/c, which changes after the update: EAGAIN. */
-	t2 = txn_start(b);
+	t2 = fixture_tx_start(b);
 	r = fixture_req1(b, XS_READ, t2, "/t/c", &rt, &rl);
 	ck_assert_str_eq(r, "1");
 	/* t3 reads /t/c too, which changes before the update: EAGAIN. */
-	t3 = txn_start(b);
+	t3 = fixture_tx_start(b);
 	r = fixture_req1(b, XS_READ, t3, "/t/c", &rt, &rl);
 	fixture_req(b, XS_WRITE, t3, S("/t/b3\0x"), &rt, &rl);
 	ck_assert_uint_eq(rt, XS_WRITE);
 	/* t4 reads /t/a and writes: an unrelated write does not matter. */
-	t4 = txn_start(b);
+	t4 = fixture_tx_start(b);
 	r = fixture_req1(b, XS_READ, t4, "/t/a", &rt, &rl);
 	/* t5 reads /t/a and stays untouched across two updates. */
-	t5 = txn_start(b);
+	t5 = fixture_tx_start(b);
 	r = fixture_req1(b, XS_READ, t5, "/t/a", &rt, &rl);
 	fixture_req(b, XS_WRITE, t5, S("/t/b5\0z"), &rt, &rl);
 	/* t6 reads what nobody changes, untouched across two updates. */
-	t6 = txn_start(b);
+	t6 = fixture_tx_start(b);
 	fixture_req1(b, XS_READ, t6, "/t/r6", &rt, &rl);
 	ck_assert_uint_eq(rt, XS_ERROR);
 	fixture_req(b, XS_WRITE, t6, S("/t/b6\0w"), &rt, &rl);
 	fixture_req(b, XS_WRITE, t4, S("/t/b4\0y"), &rt, &rl);
 	ck_assert_uint_eq(rt, XS_WRITE);
-	write_str(a, "/t/c", "2");
-	write_str(a, "/t/other", "z");
+	fixture_write_str(a, "/t/c", "2");
+	fixture_write_str(a, "/t/other", "z");
 
 	/* Events q does not read, more than its socket holds. */
 	memset(big, 'v', sizeof big - 1);
 	big[sizeof big - 1] = '\0';
 	for (n = 0; n < 300; n++) {
 		snprintf(path, sizeof path, "/q/%d", n);
-		write_str(a, path, big);
+		fixture_write_str(a, path, big);
 	}
 	/* Half a request. */
 	fixture_send_raw(a, &half, 10);
 
-	live_update(c, fx.bin);
+	live_update(c, gf_fx.bin);
 
 	fixture_send_raw(a, (const char *)&half + 10, 6);
 	fixture_send_raw(a, "/t/a", 5);
 	expect_reply(a, XS_READ, 77, "1");
-	write_str(a, "/t/c", "3");
+	fixture_write_str(a, "/t/c", "3");
 	txn_end(b, t1, "OK");
 	txn_end(b, t2, "EAGAIN");
 	txn_end(b, t3, "EAGAIN");
 	txn_end(b, t4, "OK");
-	read_is(a, "/t/b1", "x");
-	read_is(a, "/t/b4", "y");
+	fixture_read_is(a, "/t/b1", "x");
+	fixture_read_is(a, "/t/b4", "y");
 	read_err(a, "/t/b3", "ENOENT");
-	write_str(a, "/t/a", "4");
-	expect_event(w, "/t/a", "wa");
-	expect_quiet(w);
+	fixture_write_str(a, "/t/a", "4");
+	fixture_expect_event(w, "/t/a", "wa");
+	fixture_expect_quiet(w);
 	for (n = 0; n < 300; n++) {
 		snprintf(path, sizeof path, "/q/%d", n);
 		recv_msg(q, &h, p);
 		ck_assert_uint_eq(h.type, XS_WATCH_EVENT);
 		ck_assert_str_eq(p, path);
 	}
-	expect_quiet(q);
+	fixture_expect_quiet(q);
 	/* A new client is served, and a second update goes as well. */
 	close(c);
-	c = fixture_connect(&fx);
-	live_update(c, fx.bin);
-	read_is(c, "/t/a", "4");
-	expect_quiet(w);
+	c = fixture_connect(&gf_fx);
+	live_update(c, gf_fx.bin);
+	fixture_read_is(c, "/t/a", "4");
+	fixture_expect_quiet(w);
 	/* /t/a changed since t5 read it: EAGAIN, as without the updates. */
 	txn_end(b, t5, "EAGAIN");
 	txn_end(b, t6, "OK");
-	read_is(c, "/t/b6", "w");
+	fixture_read_is(c, "/t/b6", "w");
 	close(a);
 	close(b);
 	close(c);
@@ -520,12 +385,12 @@ START_TEST(test_lu_ring)
 	unsigned int		 i;
 	int			 c;
 
-	g = guest(5);
+	g = gf_guest(5);
 	ck_assert_int_eq(sim_guest_write_node(g, 0, "data/x", "1"), 0);
 	ck_assert_int_eq(sim_guest_op(g, XS_WATCH, 0, "data", "w"), 0);
-	ck_assert_int_eq(sim_guest_next_event(g, WAIT_MS, &path, &token), 0);
+	ck_assert_int_eq(sim_guest_next_event(g, GF_WAIT_MS, &path, &token), 0);
 	ck_assert_int_eq(sim_guest_request(g, XS_TRANSACTION_START, 0, "", 1,
-	    WAIT_MS), 0);
+	    GF_WAIT_MS), 0);
 	tx = (uint32_t)strtoul(g->msg, NULL, 10);
 	ck_assert_int_eq(sim_guest_read_node(g, tx, "data/x", v, sizeof v),
 	    0);
@@ -533,36 +398,36 @@ START_TEST(test_lu_ring)
 	/* Events it does not read yet, more than its ring holds. */
 	for (i = 0; i < 200; i++) {
 		snprintf(p, sizeof p, "/local/domain/5/data/e%u", i);
-		write_str(fd, p, "event");
+		fixture_write_str(gf_fd, p, "event");
 	}
 	n = xs_wire_build(msg, XS_READ, 4242, 0, "data/x", 7);
 	ck_assert_int_eq(sim_guest_put(g, msg, 10, &done), 0);
 	ck_assert_uint_eq(done, 10);
 
-	c = fixture_connect(&fx);
-	live_update(c, fx.bin);
+	c = fixture_connect(&gf_fx);
+	live_update(c, gf_fx.bin);
 	close(c);
 
-	ck_assert_int_eq(sim_guest_write(g, msg + 10, n - 10, WAIT_MS), 0);
+	ck_assert_int_eq(sim_guest_write(g, msg + 10, n - 10, GF_WAIT_MS), 0);
 	/* Every event, in order, then the reply (and maybe one more). */
 	for (i = 0; i < 200; i++) {
-		ck_assert_int_eq(sim_guest_recv(g, WAIT_MS), 0);
+		ck_assert_int_eq(sim_guest_recv(g, GF_WAIT_MS), 0);
 		ck_assert_uint_eq(g->hdr.type, XS_WATCH_EVENT);
 		snprintf(p, sizeof p, "data/e%u", i);
 		ck_assert_str_eq(g->msg, p);
 	}
 	do {
-		ck_assert_int_eq(sim_guest_recv(g, WAIT_MS), 0);
+		ck_assert_int_eq(sim_guest_recv(g, GF_WAIT_MS), 0);
 	} while (g->hdr.type == XS_WATCH_EVENT);
 	ck_assert_uint_eq(g->hdr.req_id, 4242);
 	ck_assert_str_eq(g->msg, "1");
 	ck_assert_int_eq(sim_guest_request(g, XS_TRANSACTION_END, tx, "T", 2,
-	    WAIT_MS), 0);
+	    GF_WAIT_MS), 0);
 	ck_assert_uint_eq(g->hdr.type, XS_TRANSACTION_END);
-	read_is(fd, "/local/domain/5/data/y", "2");
+	fixture_read_is(gf_fd, "/local/domain/5/data/y", "2");
 	sim_guest_clear_events(g);
-	write_str(fd, "/local/domain/5/data/z", "3");
-	ck_assert_int_eq(sim_guest_next_event(g, WAIT_MS, &path, &token), 0);
+	fixture_write_str(gf_fd, "/local/domain/5/data/z", "3");
+	ck_assert_int_eq(sim_guest_next_event(g, GF_WAIT_MS, &path, &token), 0);
 	ck_assert_str_eq(path, "data/z");
 	ck_assert_str_eq(token, "w");
 	sim_guest_free(g);
@@ -579,54 +444,50 @@ START_TEST(test_lu_control)
 	size_t	len;
 	int	c;
 
-	c = fixture_connect(&fx);
-	ctl_text(fd, "Not in live-update session.", S("live-update\0-s\0"));
-	ctl_text(fd, "No live-update session active.",
+	c = fixture_connect(&gf_fx);
+	ctl_text(gf_fd, "Not in live-update session.", S("live-update\0-s\0"));
+	ctl_text(gf_fd, "No live-update session active.",
 	    S("live-update\0-a\0"));
-	ctl_text(fd, "Not in live-update session.",
+	ctl_text(gf_fd, "Not in live-update session.",
 	    S("live-update\0-c\0foo\0"));
-	ctl_text(fd, "File not accessible.",
+	ctl_text(gf_fd, "File not accessible.",
 	    S("live-update\0-f\0/nonexistent/xsdbd\0"));
-	ctl_text(fd, "File not executable.",
+	ctl_text(gf_fd, "File not executable.",
 	    S("live-update\0-f\0/etc/passwd\0"));
-	ctl_err(fd, S("live-update\0"), "EINVAL");
-	ctl_err(fd, S("live-update\0-x\0"),
-	    "EINVAL");
-	ctl_err(fd, S("live-update\0-a\0x\0"),
-	    "EINVAL");
+	ctl_err(gf_fd, S("live-update\0"), "EINVAL");
+	ctl_err(gf_fd, S("live-update\0-x\0"), "EINVAL");
+	ctl_err(gf_fd, S("live-update\0-a\0x\0"), "EINVAL");
 	len = (size_t)snprintf(buf, sizeof buf, "live-update%c-f%c%s%c", 0,
-	    0, fx.bin, 0);
-	ctl_text(fd, "OK", buf, (uint32_t)len);
-	ctl_text(fd, "live-update session already active.", buf,
+	    0, gf_fx.bin, 0);
+	ctl_text(gf_fd, "OK", buf, (uint32_t)len);
+	ctl_text(gf_fd, "live-update session already active.", buf,
 	    (uint32_t)len);
 	ctl_text(c, "live-update session already active.", buf,
 	    (uint32_t)len);
 	ctl_text(c, "Not in live-update session.", S("live-update\0-c\0x\0"));
 	ctl_text(c, "Not in live-update session.", S("live-update\0-s\0"));
-	ctl_err(fd, S("live-update\0-c\0a\0b\0"), "EINVAL");
-	ctl_err(fd, S("live-update\0-s\0-x\0"),
-	    "EINVAL");
-	ctl_err(fd, S("live-update\0-s\0-t\0"),
-	    "EINVAL");
-	ctl_text(fd, "OK", S("live-update\0-c\0--xen=none\0"));
+	ctl_err(gf_fd, S("live-update\0-c\0a\0b\0"), "EINVAL");
+	ctl_err(gf_fd, S("live-update\0-s\0-x\0"), "EINVAL");
+	ctl_err(gf_fd, S("live-update\0-s\0-t\0"), "EINVAL");
+	ctl_text(gf_fd, "OK", S("live-update\0-c\0--xen=none\0"));
 	/* Any connection may end the session. */
 	ctl_text(c, "OK", S("live-update\0-a\0"));
-	ctl_text(fd, "Not in live-update session.", S("live-update\0-s\0"));
+	ctl_text(gf_fd, "Not in live-update session.", S("live-update\0-s\0"));
 	/* A session ends with its connection. */
 	ctl_text(c, "OK", buf, (uint32_t)len);
 	close(c);
-	ctl_text(fd, "OK", buf, (uint32_t)len);
-	ctl_text(fd, "OK", S("live-update\0-a\0"));
+	ctl_text(gf_fd, "OK", buf, (uint32_t)len);
+	ctl_text(gf_fd, "OK", S("live-update\0-a\0"));
 	/* Uploads. */
-	ctl_text(fd, "Not in live-update session.",
+	ctl_text(gf_fd, "Not in live-update session.",
 	    S("live-update\0-d\0" "2\0ab\0"));
-	ctl_text(fd, "OK", S("live-update\0-b\0" "3\0"));
-	ctl_text(fd, "Kernel not complete.", S("live-update\0-s\0"));
-	ctl_text(fd, "Too much kernel data.",
+	ctl_text(gf_fd, "OK", S("live-update\0-b\0" "3\0"));
+	ctl_text(gf_fd, "Kernel not complete.", S("live-update\0-s\0"));
+	ctl_text(gf_fd, "Too much kernel data.",
 	    S("live-update\0-d\0" "4\0abcd\0"));
-	ctl_text(fd, "OK", S("live-update\0-d\0" "2\0a\0\0"));
-	ctl_text(fd, "Kernel not complete.", S("live-update\0-s\0"));
-	ctl_text(fd, "OK", S("live-update\0-a\0"));
+	ctl_text(gf_fd, "OK", S("live-update\0-d\0" "2\0a\0\0"));
+	ctl_text(gf_fd, "Kernel not complete.", S("live-update\0-s\0"));
+	ctl_text(gf_fd, "OK", S("live-update\0-a\0"));
 }
 END_TEST
 
@@ -643,20 +504,20 @@ START_TEST(test_lu_upload)
 	pid_t		 pid = daemon_pid();
 	int		 bfd, c;
 
-	c = fixture_connect(&fx);
-	write_str(c, "/up", "1");
-	ck_assert_int_eq(stat(fx.bin, &sb), 0);
+	c = fixture_connect(&gf_fx);
+	fixture_write_str(c, "/up", "1");
+	ck_assert_int_eq(stat(gf_fx.bin, &sb), 0);
 	len = (size_t)snprintf(cmd, sizeof cmd, "live-update%c-b%c%lld%c", 0,
 	    0, (long long)sb.st_size, 0);
 	ctl_text(c, "OK", cmd, (uint32_t)len);
-	bfd = open(fx.bin, O_RDONLY);
+	bfd = open(gf_fx.bin, O_RDONLY);
 	ck_assert_int_ne(bfd, -1);
 	for (off = 0; off < (size_t)sb.st_size; off += n) {
 		n = (size_t)sb.st_size - off < 2048 ?
 		    (size_t)sb.st_size - off : 2048;
 		snprintf(num, sizeof num, "%zu", n);
-		len = (size_t)snprintf(chunk, sizeof chunk, "live-update%c-d%c%s%c",
-		    0, 0, num, 0);
+		len = (size_t)snprintf(chunk, sizeof chunk,
+		    "live-update%c-d%c%s%c", 0, 0, num, 0);
 		r = pread(bfd, chunk + len, n, (off_t)off);
 		ck_assert_int_eq(r, (ssize_t)n);
 		chunk[len + n] = '\0';
@@ -664,12 +525,12 @@ START_TEST(test_lu_upload)
 	}
 	close(bfd);
 	len = (size_t)snprintf(cmd, sizeof cmd, "live-update%c-c%c--db %s "
-	    "--socket %s --pid-file %s --xen=none%c", 0, 0, fx.db, fx.sock,
-	    fx.pidfile, 0);
+	    "--socket %s --pid-file %s --xen=none%c", 0, 0, gf_fx.db,
+	    gf_fx.sock, gf_fx.pidfile, 0);
 	ctl_text(c, "OK", cmd, (uint32_t)len);
 	ctl_text(c, "OK", S("live-update\0-s\0-F\0"));
 	ck_assert_int_eq(daemon_pid(), pid);
-	read_is(c, "/up", "1");
+	fixture_read_is(c, "/up", "1");
 	close(c);
 }
 END_TEST
@@ -685,27 +546,27 @@ START_TEST(test_lu_exec_fails)
 	uint32_t	 tx, rt, rl;
 	int		 bfd, b;
 
-	snprintf(bad, sizeof bad, "%s/not-a-binary", fx.dir);
+	snprintf(bad, sizeof bad, "%s/not-a-binary", gf_fx.dir);
 	bfd = open(bad, O_WRONLY | O_CREAT | O_TRUNC, 0755);
 	ck_assert_int_ne(bfd, -1);
 	ck_assert_int_eq(write(bfd, "\x7f" "ELFjunk", 8), 8);
 	close(bfd);
-	b = fixture_connect(&fx);
-	write_str(b, "/e/a", "1");
-	tx = txn_start(b);
+	b = fixture_connect(&gf_fx);
+	fixture_write_str(b, "/e/a", "1");
+	tx = fixture_tx_start(b);
 	fixture_req1(b, XS_READ, tx, "/e/a", &rt, &rl);
 	fixture_req(b, XS_WRITE, tx, S("/e/b\0x"), &rt, &rl);
 	len = (size_t)snprintf(buf, sizeof buf, "live-update%c-f%c%s%c", 0,
 	    0, bad, 0);
-	ctl_text(fd, "OK", buf, (uint32_t)len);
-	ctl_text(fd, "Error activating new binary.", S("live-update\0-s\0"));
-	ctl_text(fd, "No live-update session active.",
+	ctl_text(gf_fd, "OK", buf, (uint32_t)len);
+	ctl_text(gf_fd, "Error activating new binary.", S("live-update\0-s\0"));
+	ctl_text(gf_fd, "No live-update session active.",
 	    S("live-update\0-a\0"));
 	txn_end(b, tx, "OK");
-	read_is(fd, "/e/b", "x");
+	fixture_read_is(gf_fd, "/e/b", "x");
 	/* And a real update still works. */
-	live_update(fd, fx.bin);
-	read_is(b, "/e/b", "x");
+	live_update(gf_fd, gf_fx.bin);
+	fixture_read_is(b, "/e/b", "x");
 	close(b);
 }
 END_TEST
@@ -768,22 +629,23 @@ START_TEST(test_lu_import)
 	uint32_t		 rt, rl;
 
 	/* The simulator's guest 5, whose ring the stream names. */
-	ck_assert_int_eq(sim_guest_new(simdir, 5, PORT_BASE + 5, true, &g), 0);
+	ck_assert_int_eq(sim_guest_new(gf_simdir, 5, GF_PORT_BASE + 5, true,
+	    &g), 0);
 
 	lfd = socket(AF_UNIX, SOCK_STREAM, 0);
 	memset(&sun, 0, sizeof sun);
 	sun.sun_family = AF_UNIX;
-	ck_assert_uint_lt(strlen(fx.sock), sizeof sun.sun_path);
-	memcpy(sun.sun_path, fx.sock, strlen(fx.sock) + 1);
+	ck_assert_uint_lt(strlen(gf_fx.sock), sizeof sun.sun_path);
+	memcpy(sun.sun_path, gf_fx.sock, strlen(gf_fx.sock) + 1);
 	ck_assert_int_eq(bind(lfd, (struct sockaddr *)&sun, sizeof sun), 0);
 	ck_assert_int_eq(listen(lfd, 8), 0);
-	c1 = fixture_connect(&fx);
-	c2 = fixture_connect(&fx);
+	c1 = fixture_connect(&gf_fx);
+	c2 = fixture_connect(&gf_fx);
 	s1 = accept(lfd, NULL, NULL);
 	s2 = accept(lfd, NULL, NULL);
 	ck_assert(s1 != -1 && s2 != -1);
 
-	snprintf(path, sizeof path, "%s/state_dump", fx.dir);
+	snprintf(path, sizeof path, "%s/state_dump", gf_fx.dir);
 	ck_assert_ptr_nonnull(f = fopen(path, "w"));
 	ck_assert_int_eq(xs_stream_writer_init(&w, 1, file_out, f), 0);
 	gl.socket_fd = lfd;
@@ -833,7 +695,7 @@ START_TEST(test_lu_import)
 	put_node(&w, "/local/domain", "", "n0");
 	put_node(&w, "/local/domain/5", "", "n5");
 	put_node(&w, "/local/domain/5/data", "1", "n5");
-	snprintf(port, sizeof port, "%u", PORT_BASE + 5);
+	snprintf(port, sizeof port, "%u", GF_PORT_BASE + 5);
 	put_node(&w, "/local/domain/5/store", "", "n0,r5");
 	put_node(&w, "/local/domain/5/store/port", port, "n0,r5");
 	put_node(&w, "@releaseDomain", "", "n0,r5");
@@ -844,17 +706,19 @@ START_TEST(test_lu_import)
 	pid = fork();
 	ck_assert_int_ne(pid, -1);
 	if (pid == 0) {
-		setenv("XENSTORED_ROOTDIR", fx.dir, 1);
-		if ((logfd = open(fx.log, O_WRONLY | O_CREAT | O_APPEND,
+		setenv("XENSTORED_ROOTDIR", gf_fx.dir, 1);
+		if ((logfd = open(gf_fx.log, O_WRONLY | O_CREAT | O_APPEND,
 		    0644)) != -1) {
 			dup2(logfd, 1);
 			dup2(logfd, 2);
 		}
-		execl(fx.bin, fx.bin, "-N", "-U", "--db", fx.db, "--socket",
-		    fx.sock, "--pid-file", fx.pidfile, xenarg, (char *)NULL);
+		execl(gf_fx.bin, gf_fx.bin, "-N", "-U", "--db", gf_fx.db,
+		    "--socket",
+		    gf_fx.sock, "--pid-file", gf_fx.pidfile, gf_xenarg,
+		    (char *)NULL);
 		_exit(127);
 	}
-	fx.pid = pid;
+	gf_fx.pid = pid;
 	close(lfd);
 	close(s1);
 	close(s2);
@@ -868,25 +732,25 @@ START_TEST(test_lu_import)
 	fixture_send_raw(c2, "/a/b", 5);
 	expect_reply(c2, XS_READ, 9, "hello");
 	fixture_expect_error(c2, XS_TRANSACTION_END, 3, "T", 2, "EAGAIN");
-	write_str(c2, "/a/c", "x");
-	expect_event(c1, "/a/c", "ta");
-	expect_quiet(c1);
-	c3 = fixture_connect(&fx);
+	fixture_write_str(c2, "/a/c", "x");
+	fixture_expect_event(c1, "/a/c", "ta");
+	fixture_expect_quiet(c1);
+	c3 = fixture_connect(&gf_fx);
 		fixture_req1(c3, XS_GET_PERMS, 0, "/a/b", &rt, &rl);
 	ck_assert_uint_eq(rt, XS_GET_PERMS);
-	answer(c3, XS_IS_DOMAIN_INTRODUCED, S("5\0"), "T");
-	answer(c3, XS_CONTROL, S("check\0"), "OK");
+	fixture_answer(c3, XS_IS_DOMAIN_INTRODUCED, 0, S("5\0"), "T");
+	fixture_answer(c3, XS_CONTROL, 0, S("check\0"), "OK");
 
 	/* The guest is served, its watch there (fired once). */
-	ck_assert_int_eq(sim_guest_next_event(g, WAIT_MS, &wpath, &tok), 0);
+	ck_assert_int_eq(sim_guest_next_event(g, GF_WAIT_MS, &wpath, &tok), 0);
 	ck_assert_str_eq(wpath, "data");
 	ck_assert_str_eq(tok, "g");
 	ck_assert_int_eq(sim_guest_read_node(g, 0, "data", v, sizeof v), 0);
 	ck_assert_str_eq(v, "1");
 	ck_assert_int_eq(sim_guest_read_node(g, 0, "/a/b", v, sizeof v), 0);
 	ck_assert_str_eq(v, "hello");
-	write_str(c3, "/local/domain/5/data/n", "2");
-	ck_assert_int_eq(sim_guest_next_event(g, WAIT_MS, &wpath, &tok), 0);
+	fixture_write_str(c3, "/local/domain/5/data/n", "2");
+	ck_assert_int_eq(sim_guest_next_event(g, GF_WAIT_MS, &wpath, &tok), 0);
 	ck_assert_str_eq(wpath, "data/n");
 	close(c1);
 	close(c2);
@@ -930,7 +794,7 @@ rsp_read(struct sim_guest *g, char *buf, size_t n)
  */
 START_TEST(test_crash_replies)
 {
-	const char		*extra[] = { xenarg, NULL };
+	const char		*extra[] = { gf_xenarg, NULL };
 	struct sim_guest	*g;
 	struct xs_header	 h;
 	char			 big[1001], msg[XS_HEADER_SIZE + 16];
@@ -939,13 +803,13 @@ START_TEST(test_crash_replies)
 	uint32_t		 i, cons;
 	int			 tries;
 
-	g = guest(5);
+	g = gf_guest(5);
 	memset(big, 'b', sizeof big - 1);
 	big[sizeof big - 1] = '\0';
-	write_str(fd, "/local/domain/5/big", big);
+	fixture_write_str(gf_fd, "/local/domain/5/big", big);
 	for (i = 1; i <= 15; i++) {
 		n = xs_wire_build(msg, XS_READ, i, 0, "big", 4);
-		ck_assert_int_eq(sim_guest_write(g, msg, n, WAIT_MS), 0);
+		ck_assert_int_eq(sim_guest_write(g, msg, n, GF_WAIT_MS), 0);
 	}
 	/* Every request taken (and so committed, with its reply). */
 	for (tries = 0; tries < 500; tries++) {
@@ -963,10 +827,10 @@ START_TEST(test_crash_replies)
 	memcpy(&h, p, sizeof h);
 	ck_assert_uint_eq(h.req_id, 2);
 
-	close(fd);
-	fixture_kill(&fx);
-	fixture_up(&fx, extra);
-	fd = fixture_connect(&fx);
+	close(gf_fd);
+	fixture_kill(&gf_fx);
+	fixture_up(&gf_fx, extra);
+	gf_fd = fixture_connect(&gf_fx);
 
 	off = 700;
 	for (i = 2; i <= 15; i++) {
@@ -981,7 +845,7 @@ START_TEST(test_crash_replies)
 	/* Nothing more: the reply to a new request comes next. */
 	sim_guest_clear_events(g);
 	ck_assert_int_eq(sim_guest_request(g, XS_GET_DOMAIN_PATH, 0, "5", 2,
-	    WAIT_MS), 0);
+	    GF_WAIT_MS), 0);
 	ck_assert_uint_eq(g->hdr.type, XS_GET_DOMAIN_PATH);
 	ck_assert_uint_eq(g->nevents, 0);
 	sim_guest_free(g);
@@ -995,15 +859,15 @@ END_TEST
  */
 START_TEST(test_crash_reply_sent)
 {
-	const char		*extra[] = { xenarg, NULL };
+	const char		*extra[] = { gf_xenarg, NULL };
 	struct sim_guest	*g;
 	struct xs_header	 h;
 	char			 p[XS_PAYLOAD_MAX + 1];
 	int			 tries;
 
-	g = guest(5);
-	write_str(fd, "/local/domain/5/v", "value");
-	ck_assert_int_eq(sim_guest_send(g, XS_READ, 77, 0, "v", 2, WAIT_MS),
+	g = gf_guest(5);
+	fixture_write_str(gf_fd, "/local/domain/5/v", "value");
+	ck_assert_int_eq(sim_guest_send(g, XS_READ, 77, 0, "v", 2, GF_WAIT_MS),
 	    0);
 	/* Taken without a word to the daemon, which stays idle. */
 	for (tries = 0; tries < 100; tries++) {
@@ -1013,17 +877,17 @@ START_TEST(test_crash_reply_sent)
 		(void)sim_guest_wait(g, 100);
 	}
 	ck_assert_int_lt(tries, 100);
-	close(fd);
-	fixture_kill(&fx);
-	fixture_up(&fx, extra);
-	fd = fixture_connect(&fx);
+	close(gf_fd);
+	fixture_kill(&gf_fx);
+	fixture_up(&gf_fx, extra);
+	gf_fd = fixture_connect(&gf_fx);
 
 	rsp_read(g, p, XS_HEADER_SIZE + 5);
 	memcpy(&h, p, sizeof h);
 	ck_assert_uint_eq(h.req_id, 77);
 	sim_guest_clear_events(g);
 	ck_assert_int_eq(sim_guest_request(g, XS_GET_DOMAIN_PATH, 0, "5", 2,
-	    WAIT_MS), 0);
+	    GF_WAIT_MS), 0);
 	ck_assert_uint_eq(g->hdr.type, XS_GET_DOMAIN_PATH);
 	ck_assert_uint_eq(g->nevents, 0);
 	sim_guest_free(g);
@@ -1037,26 +901,26 @@ lu_suite(void)
 	TCase	*tc;
 
 	tc = tcase_create("core");
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, setup, gf_fini);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_lu_ring);
 	tcase_add_test(tc, test_lu_upload);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("core-import");
-	tcase_add_checked_fixture(tc, setup_bare, teardown);
+	tcase_add_checked_fixture(tc, setup_bare, gf_fini);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_lu_import);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("core-sockets");
-	tcase_add_checked_fixture(tc, setup_none, teardown);
+	tcase_add_checked_fixture(tc, setup_none, gf_fini);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_lu_sockets);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("errors");
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, setup, gf_fini);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_none_keeps_domains);
 	tcase_add_test(tc, test_crash_replies);
@@ -1070,11 +934,5 @@ lu_suite(void)
 int
 main(void)
 {
-	SRunner	*sr = srunner_create(lu_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return gf_main(lu_suite());
 }
