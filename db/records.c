@@ -127,8 +127,8 @@ store_domain_record_decode(const void *val, size_t len,
 	uint32_t		 nq, i;
 
 	memset(r, 0, sizeof *r);
-	if (len < DOMAIN_HEAD ||
-	    store_rec_get32(p, 0) != STORE_DOMAIN_RECORD_VERSION)
+	if (len < DOMAIN_HEAD || (store_rec_get32(p, 0) !=
+	    STORE_DOMAIN_RECORD_VERSION && store_rec_get32(p, 0) != 1))
 		return (EINVAL);
 	nq = store_rec_get32(p, 48);
 	if (nq > (len - DOMAIN_HEAD) / 4)
@@ -140,7 +140,14 @@ store_domain_record_decode(const void *val, size_t len,
 	r->features = store_rec_get32(p, 24);
 	r->target = store_rec_get32(p, 28);
 	r->flags = store_rec_get32(p, 32);
-	memcpy(&r->gen, p + 40, 8);
+	/*
+	 * Version 1 held the generation of the INTRODUCE: a domain known
+	 * since then was known from the start, as far as anyone can tell.
+	 */
+	if (store_rec_get32(p, 0) == 1)
+		r->gen = 0;
+	else
+		memcpy(&r->gen, p + 40, 8);
 	r->nquota = nq < STORE_QUOTA_COUNT ? nq : STORE_QUOTA_COUNT;
 	for (i = 0; i < r->nquota; i++)
 		r->quota[i] = store_rec_get32(p, DOMAIN_HEAD + 4 * i);

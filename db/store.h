@@ -335,7 +335,7 @@ int		 store_meta_get(struct store_txn *t, const char *name,
  * offline tools read them as the daemon writes them. The byte layout is
  * described in records.c and xsdb(5).
  */
-#define STORE_DOMAIN_RECORD_VERSION	1
+#define STORE_DOMAIN_RECORD_VERSION	2
 #define STORE_WATCH_RECORD_VERSION	1
 
 /* Flags of a domain record. */

@@ -416,8 +416,16 @@ START_TEST(test_records)
 	buf[48] = 1;
 	ck_assert_int_eq(store_domain_record_decode(buf, 52, &e), EINVAL);
 	buf[48] = 0;
-	buf[0] = 2;
+	buf[0] = 3;
 	ck_assert_int_eq(store_domain_record_decode(buf, 52, &e), EINVAL);
+	/* Version 1 held the count of the INTRODUCE: known from the start. */
+	buf[0] = 1;
+	memset(buf + 40, 0x55, 8);
+	ck_assert_int_eq(store_domain_record_decode(buf, 52, &e), 0);
+	ck_assert_uint_eq(e.gen, 0);
+	buf[0] = 2;
+	ck_assert_int_eq(store_domain_record_decode(buf, 52, &e), 0);
+	ck_assert_uint_ne(e.gen, 0);
 	/* Quotas beyond those this build knows are dropped. */
 	d.nquota = STORE_QUOTA_COUNT;
 	len = store_domain_record_encode(&d, buf, sizeof buf);
