@@ -30,7 +30,6 @@ static void	setup(void);
 static void	teardown(void);
 static int	read_node(int, const char *, char *, size_t);
 static void	write_node(int, const char *, const char *);
-static bool	log_has(const struct fixture *, const char *);
 static int	notify_socket(const char *, char *, size_t);
 
 /* A run directory for each test; the test starts the daemon. */
@@ -75,24 +74,6 @@ write_node(int s, const char *path, const char *value)
 	ck_assert_uint_eq(rt, XS_WRITE);
 }
 
-/* True if the daemon's log holds the text. */
-static bool
-log_has(const struct fixture *f, const char *text)
-{
-	char	buf[8192];
-	ssize_t	n;
-	int	fd;
-
-	if ((fd = open(f->log, O_RDONLY)) == -1)
-		return false;
-	n = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	if (n <= 0)
-		return false;
-	buf[n] = '\0';
-	return strstr(buf, text) != NULL;
-}
-
 /* A datagram socket at path for NOTIFY_SOCKET; returns its fd. */
 static int
 notify_socket(const char *dir, char *path, size_t len)
@@ -117,8 +98,8 @@ START_TEST(test_help)
 	static const char	*args[] = { "-H", NULL };
 
 	ck_assert_int_eq(fixture_run(&fx, args), 0);
-	ck_assert(log_has(&fx, "--db DIR"));
-	ck_assert(log_has(&fx, "--pid-file"));
+	ck_assert(fixture_log_has(&fx, "--db DIR"));
+	ck_assert(fixture_log_has(&fx, "--pid-file"));
 }
 END_TEST
 
@@ -148,9 +129,9 @@ START_TEST(test_bad_options)
 		    "%s %s did not exit 2", bad[i][0],
 		    bad[i][1] ? bad[i][1] : "");
 	}
-	ck_assert(log_has(&fx, "unknown option --bogus"));
-	ck_assert(log_has(&fx, "unknown option -Z"));
-	ck_assert(log_has(&fx, "needs a value"));
+	ck_assert(fixture_log_has(&fx, "unknown option --bogus"));
+	ck_assert(fixture_log_has(&fx, "unknown option -Z"));
+	ck_assert(fixture_log_has(&fx, "needs a value"));
 }
 END_TEST
 
@@ -177,7 +158,7 @@ START_TEST(test_xen_options)
 	s = fixture_connect(&fx);
 	ck_assert_int_eq(read_node(s, "/tool/xenstored", v, sizeof v), 0);
 	close(s);
-	ck_assert(log_has(&fx, "internal-db"));
+	ck_assert(fixture_log_has(&fx, "internal-db"));
 }
 END_TEST
 
@@ -214,7 +195,7 @@ START_TEST(test_output_pid)
 
 	fixture_up(&fx, extra);
 	snprintf(want, sizeof want, "%ld\n", (long)fx.pid);
-	ck_assert(log_has(&fx, want));
+	ck_assert(fixture_log_has(&fx, want));
 }
 END_TEST
 
@@ -318,12 +299,12 @@ START_TEST(test_exclusive)
 	args[3] = sock2;
 	args[4] = NULL;
 	ck_assert_int_eq(fixture_run(&f2, args), 1);
-	ck_assert(log_has(&f2, "another daemon"));
+	ck_assert(fixture_log_has(&f2, "another daemon"));
 	/* Same socket, other store: refused. */
 	args[1] = f2.db;
 	args[3] = fx.sock;
 	ck_assert_int_eq(fixture_run(&f2, args), 1);
-	ck_assert(log_has(&f2, "already listens"));
+	ck_assert(fixture_log_has(&f2, "already listens"));
 	fixture_fini(&f2);
 	/* The first one still serves. */
 	{
@@ -352,7 +333,7 @@ START_TEST(test_bad_store)
 	args[3] = fx.sock;
 	args[4] = NULL;
 	ck_assert_int_eq(fixture_run(&fx, args), 1);
-	ck_assert(log_has(&fx, "database"));
+	ck_assert(fixture_log_has(&fx, "database"));
 }
 END_TEST
 
@@ -378,7 +359,7 @@ START_TEST(test_restart)
 		close(s);
 		ck_assert_int_eq(fixture_stop(&fx), 0);
 	}
-	ck_assert(!log_has(&fx, "another boot"));
+	ck_assert(!fixture_log_has(&fx, "another boot"));
 }
 END_TEST
 
@@ -479,7 +460,7 @@ START_TEST(test_other_boot)
 	ck_assert_int_eq(read_node(s, "/tool/xenstored", v, sizeof v), 0);
 	write_node(s, "/marker", "new boot");
 	close(s);
-	ck_assert(log_has(&fx, "another boot"));
+	ck_assert(fixture_log_has(&fx, "another boot"));
 	snprintf(aside, sizeof aside, "%s.boot-0000-other", fx.db);
 	ck_assert_int_eq(stat(aside, &sb), 0);
 	ck_assert(S_ISDIR(sb.st_mode));

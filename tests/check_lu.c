@@ -30,7 +30,6 @@ static void	 setup(void);
 static void	 restart(const char *);
 static void	 recv_msg(int, struct xs_header *, char *);
 static void	 read_err(int, const char *, const char *);
-static bool	 log_has(const char *);
 static void	 setup_none(void);
 static void	 setup_bare(void);
 static void	 rsp_read(struct sim_guest *, char *, size_t);
@@ -83,24 +82,6 @@ read_err(int s, const char *path, const char *name)
 	    name);
 }
 
-/* True if the daemon's log holds text. */
-static bool
-log_has(const char *text)
-{
-	char	buf[65536];
-	ssize_t	n;
-	int	lfd;
-
-	if ((lfd = open(gf_fx.log, O_RDONLY)) == -1)
-		return false;
-	n = read(lfd, buf, sizeof buf - 1);
-	close(lfd);
-	if (n <= 0)
-		return false;
-	buf[n] = '\0';
-	return strstr(buf, text) != NULL;
-}
-
 /*
  * --xen=none cannot know whether a domain exists: the domains of the
  * store stay introduced (detached) with their nodes, and a later start on
@@ -121,7 +102,8 @@ START_TEST(test_none_keeps_domains)
 	restart("--xen=none");
 	fixture_answer(gf_fd, XS_IS_DOMAIN_INTRODUCED, 0, S("5\0"), "T");
 	fixture_read_is(gf_fd, "/local/domain/5/data/x", "1");
-	ck_assert(log_has("domain 5: cannot attach its ring again"));
+	ck_assert(fixture_log_has(&gf_fx,
+	    "domain 5: cannot attach its ring again"));
 	/* Twice: nothing is lost on the way. */
 	restart("--xen=none");
 	fixture_answer(gf_fd, XS_IS_DOMAIN_INTRODUCED, 0, S("5\0"), "T");

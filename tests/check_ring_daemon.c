@@ -18,87 +18,29 @@
  */
 #include "config.h"
 
-#include <sys/prctl.h>
-#include <sys/wait.h>
-
 #include <check.h>
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "daemon-fixture.h"
-#include "sim-guest.h"
-
-#define WAIT_MS		10000
-#define PORT		7
-
-static struct fixture	 fx;
-static char		 simdir[128];
-static char		 xenarg[160];
-static int		 fd;
+#include "guest-fixture.h"
 
 static void	 setup(void);
-static void	 teardown(void);
-static struct sim_guest *guest(unsigned int);
-static void	 dom0_sync(void);
 static void	 guest_ok(struct sim_guest *);
 static size_t	 msg(char *, uint32_t, uint32_t, const char *, const char *);
 static void	 put_all(struct sim_guest *, const void *, size_t);
 static void	 wait_two(struct sim_guest *, struct sim_guest *);
-static bool	 log_has(const char *);
-static void	 reap_orphans(void);
 
 /* A daemon on a simulated Xen in a directory of its own. */
 static void
 setup(void)
 {
-	const char	*extra[3];
+	static const char *const opts[] = { "--out-max=1M", NULL };
 
-	ck_assert_int_eq(sim_dir_make(simdir, sizeof simdir), 0);
-	snprintf(xenarg, sizeof xenarg, "--xen=sim:%s", simdir);
-	extra[0] = xenarg;
-	extra[1] = "--out-max=1M";
-	extra[2] = NULL;
-	fixture_init(&fx);
-	fixture_up(&fx, extra);
-	fd = fixture_connect(&fx);
-}
-
-/* Stop the daemon (a sanitizer report fails the test), clean up. */
-static void
-teardown(void)
-{
-	close(fd);
-	fixture_fini(&fx);
-	sim_dir_remove(simdir);
-}
-
-/* A fresh guest with its home, introduced by dom0. */
-static struct sim_guest *
-guest(unsigned int domid)
-{
-	struct sim_guest	*g;
-
-	ck_assert_int_eq(sim_guest_new(simdir, domid, PORT, true, &g), 0);
-	ck_assert_int_eq(sim_home_make(fx.sock, domid), 0);
-	ck_assert_int_eq(sim_guest_introduce(g, fx.sock), 0);
-	return g;
-}
-
-/* A dom0 round trip: the daemon has handled every event raised before. */
-static void
-dom0_sync(void)
-{
-	uint32_t	rt, rl;
-
-	fixture_req(fd, XS_GET_DOMAIN_PATH, 0, "0", 2, &rt, &rl);
-	ck_assert_uint_eq(rt, XS_GET_DOMAIN_PATH);
+	gf_start(opts);
 }
 
 /* The guest is served: a write and a read of its own node. */
@@ -131,26 +73,7 @@ msg(char *out, uint32_t type, uint32_t req_id, const char *a, const char *b)
 static void
 put_all(struct sim_guest *g, const void *buf, size_t len)
 {
-	ck_assert_int_eq(sim_guest_write(g, buf, len, WAIT_MS), 0);
-}
-
-/* True if the daemon's log holds text. */
-static bool
-log_has(const char *text)
-{
-	static char	buf[1 << 20];
-	size_t		len = 0;
-	ssize_t		n;
-	int		lfd;
-
-	if ((lfd = open(fx.log, O_RDONLY)) == -1)
-		return false;
-	while (len < sizeof buf - 1 &&
-	    (n = read(lfd, buf + len, sizeof buf - 1 - len)) > 0)
-		len += (size_t)n;
-	close(lfd);
-	buf[len] = '\0';
-	return strstr(buf, text) != NULL;
+	ck_assert_int_eq(sim_guest_write(g, buf, len, GF_WAIT_MS), 0);
 }
 
 /* Wait until either guest is notified, and take the notifications. */
@@ -160,7 +83,7 @@ wait_two(struct sim_guest *a, struct sim_guest *b)
 	struct pollfd	pfd[2] = { { a->evfd, POLLIN, 0 },
 			    { b->evfd, POLLIN, 0 } };
 
-	ck_assert_int_eq(poll(pfd, 2, WAIT_MS) > 0, 1);
+	ck_assert_int_eq(poll(pfd, 2, GF_WAIT_MS) > 0, 1);
 	(void)sim_guest_wait(a, 0);
 	(void)sim_guest_wait(b, 0);
 }
@@ -168,7 +91,7 @@ wait_two(struct sim_guest *a, struct sim_guest *b)
 /* Introduced: features offered, own nodes, relative paths, its home. */
 START_TEST(test_serve)
 {
-	struct sim_guest	*g = guest(5);
+	struct sim_guest	*g = gf_guest(5);
 	char			 v[64];
 
 	ck_assert_uint_eq(sim_guest_features(g), XS_FEATURE_RECONNECTION |
@@ -192,7 +115,7 @@ END_TEST
 START_TEST(test_pipelining)
 {
 	static const char	 noquota[] = "6\0outstanding\0" "0";
-	struct sim_guest	*g = guest(6);
+	struct sim_guest	*g = gf_guest(6);
 	char			 m[XS_HEADER_SIZE + XS_PAYLOAD_MAX];
 	char			 path[32], val[32];
 	uint32_t		 i, n = 200, rt, rl;
@@ -203,7 +126,7 @@ START_TEST(test_pipelining)
 	 * outstanding requests (20) it would stop being read once its ring
 	 * of replies is full, as with Xen's daemon.
 	 */
-	fixture_req(fd, XS_SET_QUOTA, 0, noquota, sizeof noquota, &rt, &rl);
+	fixture_req(gf_fd, XS_SET_QUOTA, 0, noquota, sizeof noquota, &rt, &rl);
 	ck_assert_uint_eq(rt, XS_SET_QUOTA);
 	for (i = 0; i < n; i++) {
 		snprintf(path, sizeof path, "p/%u", i / 2 % 10);
@@ -213,7 +136,7 @@ START_TEST(test_pipelining)
 		put_all(g, m, len);
 	}
 	for (i = 0; i < n; i++) {
-		ck_assert_int_eq(sim_guest_recv(g, WAIT_MS), 0);
+		ck_assert_int_eq(sim_guest_recv(g, GF_WAIT_MS), 0);
 		ck_assert_uint_eq(g->hdr.req_id, 1000 + i);
 		if (i % 2 == 0) {
 			ck_assert_uint_eq(g->hdr.type, XS_WRITE);
@@ -235,7 +158,7 @@ END_TEST
  */
 START_TEST(test_byte_at_a_time)
 {
-	struct sim_guest	*g = guest(7);
+	struct sim_guest	*g = gf_guest(7);
 	char			 big[1500], v[1600];
 
 	memset(big, 'b', sizeof big - 1);
@@ -261,13 +184,13 @@ END_TEST
  */
 START_TEST(test_wrap_around)
 {
-	struct sim_guest	*g = guest(8);
+	struct sim_guest	*g = gf_guest(8);
 	char			 val[1400], v[1500], path[16];
 	unsigned int		 i;
 
 	/* Nothing in flight: the daemon looks at the ring on events only. */
 	guest_ok(g);
-	dom0_sync();
+	gf_d0_sync();
 	g->ring->req_cons = g->ring->req_prod = 0xfffffc03U;
 	g->ring->rsp_cons = g->ring->rsp_prod = 0xfffffd11U;
 	for (i = 0; i < 20; i++) {
@@ -290,20 +213,20 @@ END_TEST
 /* Watches and transactions over the ring, relative paths in events. */
 START_TEST(test_watch_txn)
 {
-	struct sim_guest	*g = guest(9);
+	struct sim_guest	*g = gf_guest(9);
 	const char		*path, *token;
 	uint32_t		 tx;
 	char			 buf[64];
 	size_t			 pl;
 
 	ck_assert_int_eq(sim_guest_op(g, XS_WATCH, 0, "w", "tok"), 0);
-	ck_assert_int_eq(sim_guest_next_event(g, WAIT_MS, &path, &token), 0);
+	ck_assert_int_eq(sim_guest_next_event(g, GF_WAIT_MS, &path, &token), 0);
 	ck_assert_str_eq(path, "w");
 	ck_assert_str_eq(token, "tok");
 	/* dom0 writes; the guest sees the relative path. */
 	pl = (size_t)snprintf(buf, sizeof buf, "/local/domain/9/w/x%cv", 0);
-	fixture_req(fd, XS_WRITE, 0, buf, (uint32_t)pl, &tx, &tx);
-	ck_assert_int_eq(sim_guest_next_event(g, WAIT_MS, &path, &token), 0);
+	fixture_req(gf_fd, XS_WRITE, 0, buf, (uint32_t)pl, &tx, &tx);
+	ck_assert_int_eq(sim_guest_next_event(g, GF_WAIT_MS, &path, &token), 0);
 	ck_assert_str_eq(path, "w/x");
 
 	ck_assert_int_eq(sim_guest_op(g, XS_TRANSACTION_START, 0, "", NULL),
@@ -318,7 +241,7 @@ START_TEST(test_watch_txn)
 	ck_assert_int_eq(sim_guest_read_node(g, 0, "w/t", buf, sizeof buf),
 	    0);
 	ck_assert_str_eq(buf, "in-tx");
-	ck_assert_int_eq(sim_guest_next_event(g, WAIT_MS, &path, &token), 0);
+	ck_assert_int_eq(sim_guest_next_event(g, GF_WAIT_MS, &path, &token), 0);
 	ck_assert_str_eq(path, "w/t");
 	sim_guest_free(g);
 }
@@ -337,7 +260,7 @@ START_TEST(test_many_guests)
 	size_t			 len;
 
 	for (i = 0; i < N; i++)
-		g[i] = guest(100 + i);
+		g[i] = gf_guest(100 + i);
 	for (r = 0; r < ROUNDS; r++) {
 		for (i = 0; i < N; i++) {
 			snprintf(path, sizeof path, "n%u", r);
@@ -349,9 +272,9 @@ START_TEST(test_many_guests)
 		}
 		for (i = 0; i < N; i++) {
 			snprintf(val, sizeof val, "%u-%u", i, r);
-			ck_assert_int_eq(sim_guest_recv(g[i], WAIT_MS), 0);
+			ck_assert_int_eq(sim_guest_recv(g[i], GF_WAIT_MS), 0);
 			ck_assert_uint_eq(g[i]->hdr.req_id, 2 * r);
-			ck_assert_int_eq(sim_guest_recv(g[i], WAIT_MS), 0);
+			ck_assert_int_eq(sim_guest_recv(g[i], GF_WAIT_MS), 0);
 			ck_assert_uint_eq(g[i]->hdr.req_id, 2 * r + 1);
 			ck_assert_str_eq(g[i]->msg, val);
 		}
@@ -367,14 +290,14 @@ END_TEST
  */
 START_TEST(test_reconnect)
 {
-	struct sim_guest	*g = guest(10);
+	struct sim_guest	*g = gf_guest(10);
 	char			 m[64], buf[64];
 	const char		*path, *token;
 	uint32_t		 tx, rt, rl;
 	size_t			 len, done;
 
 	ck_assert_int_eq(sim_guest_op(g, XS_WATCH, 0, "r", "tok"), 0);
-	ck_assert_int_eq(sim_guest_next_event(g, WAIT_MS, &path, &token), 0);
+	ck_assert_int_eq(sim_guest_next_event(g, GF_WAIT_MS, &path, &token), 0);
 	ck_assert_int_eq(sim_guest_op(g, XS_TRANSACTION_START, 0, "", NULL),
 	    0);
 	tx = (uint32_t)strtoul(g->msg, NULL, 10);
@@ -382,9 +305,9 @@ START_TEST(test_reconnect)
 	len = msg(m, XS_READ, 77, "r", NULL);
 	ck_assert_int_eq(sim_guest_put(g, m, len / 2, &done), 0);
 	ck_assert_uint_eq(done, len / 2);
-	dom0_sync();
+	gf_d0_sync();
 
-	ck_assert_int_eq(sim_guest_reconnect(g, WAIT_MS), 0);
+	ck_assert_int_eq(sim_guest_reconnect(g, GF_WAIT_MS), 0);
 	ck_assert_uint_eq(g->ring->req_cons, 0);
 	ck_assert_uint_eq(g->ring->req_prod, 0);
 	ck_assert_uint_eq(g->ring->rsp_cons, 0);
@@ -394,7 +317,7 @@ START_TEST(test_reconnect)
 	ck_assert_int_eq(sim_guest_op(g, XS_TRANSACTION_END, tx, "T", NULL),
 	    ENOENT);
 	len = (size_t)snprintf(buf, sizeof buf, "/local/domain/10/r%cx", 0);
-	fixture_req(fd, XS_WRITE, 0, buf, (uint32_t)len, &rt, &rl);
+	fixture_req(gf_fd, XS_WRITE, 0, buf, (uint32_t)len, &rt, &rl);
 	ck_assert_uint_eq(rt, XS_WRITE);
 	guest_ok(g);
 	ck_assert_uint_eq(g->nevents, 0);
@@ -411,7 +334,7 @@ END_TEST
  */
 START_TEST(test_reintroduce)
 {
-	struct sim_guest	*g = guest(17);
+	struct sim_guest	*g = gf_guest(17);
 	struct xs_header	 hd;
 	char			 m[64], intro[32], p[XS_PAYLOAD_MAX + 1];
 	size_t			 len, ilen;
@@ -419,16 +342,16 @@ START_TEST(test_reintroduce)
 
 	len = msg(m, XS_READ, 5, "ok", NULL);
 	ilen = (size_t)snprintf(intro, sizeof intro, "17%c4113%c%u%c", 0, 0,
-	    PORT, 0);
+	    g->port, 0);
 	guest_ok(g);
 	for (round = 0; round < 40; round++) {
 		for (i = 0; i < 20; i++)
 			put_all(g, m, len);
 		/* On a connection that is there already, to come at once. */
-		fixture_send(fd, XS_INTRODUCE, 1, 0, intro, (uint32_t)ilen);
-		ck_assert_int_eq(fixture_recv(fd, &hd, p, WAIT_MS), 0);
+		fixture_send(gf_fd, XS_INTRODUCE, 1, 0, intro, (uint32_t)ilen);
+		ck_assert_int_eq(fixture_recv(gf_fd, &hd, p, GF_WAIT_MS), 0);
 		ck_assert_uint_eq(hd.type, XS_INTRODUCE);
-		dom0_sync();
+		gf_d0_sync();
 		ck_assert_uint_eq(xs_ring_load(&g->ring->rsp_prod), 0);
 		ck_assert_uint_eq(xs_ring_load(&g->ring->rsp_cons), 0);
 		ck_assert_uint_eq(xs_ring_load(&g->ring->req_prod), 0);
@@ -448,7 +371,7 @@ END_TEST
  */
 START_TEST(test_oversize)
 {
-	struct sim_guest	*g = guest(11), *h = guest(12);
+	struct sim_guest	*g = gf_guest(11), *h = gf_guest(12);
 	struct xs_header	 hd = { XS_WRITE, 1, 0, XS_PAYLOAD_MAX + 1 };
 	char			 m[64];
 	size_t			 len, n;
@@ -458,23 +381,23 @@ START_TEST(test_oversize)
 	xs_wire_header_encode(m, &hd);
 	put_all(g, m, XS_HEADER_SIZE);
 	while (sim_guest_error(g) == 0)
-		ck_assert_int_eq(sim_guest_wait(g, WAIT_MS), 0);
+		ck_assert_int_eq(sim_guest_wait(g, GF_WAIT_MS), 0);
 	ck_assert_uint_eq(sim_guest_error(g), XS_RING_ERROR_PROTO);
 
 	/* Not served any more. */
 	len = msg(m, XS_READ, 2, "ok", NULL);
 	put_all(g, m, len);
-	dom0_sync();
+	gf_d0_sync();
 	ck_assert_int_eq(xs_ring_used(g->ring, XS_RING_REQ, &n), 0);
 	ck_assert_uint_eq(n, len);
 	ck_assert_int_eq(xs_ring_used(g->ring, XS_RING_RSP, &n), 0);
 	ck_assert_uint_eq(n, 0);
 	/* Still introduced; the others are fine. */
-	fixture_req(fd, XS_IS_DOMAIN_INTRODUCED, 0, "11", 3, &rt, &rl);
+	fixture_req(gf_fd, XS_IS_DOMAIN_INTRODUCED, 0, "11", 3, &rt, &rl);
 	ck_assert_uint_eq(rt, XS_IS_DOMAIN_INTRODUCED);
 	guest_ok(h);
 
-	ck_assert_int_eq(sim_guest_reconnect(g, WAIT_MS), 0);
+	ck_assert_int_eq(sim_guest_reconnect(g, GF_WAIT_MS), 0);
 	ck_assert_uint_eq(sim_guest_error(g), 0);
 	guest_ok(g);
 	sim_guest_free(g);
@@ -485,24 +408,24 @@ END_TEST
 /* Request indices more than a ring apart: error 2; others fine. */
 START_TEST(test_bad_req_indices)
 {
-	struct sim_guest	*g = guest(13), *h = guest(14);
+	struct sim_guest	*g = gf_guest(13), *h = gf_guest(14);
 
 	guest_ok(g);
 	xs_ring_store(&g->ring->req_prod,
 	    xs_ring_load(&g->ring->req_cons) + 2000);
 	sim_guest_kick(g);
 	while (sim_guest_error(g) == 0)
-		ck_assert_int_eq(sim_guest_wait(g, WAIT_MS), 0);
+		ck_assert_int_eq(sim_guest_wait(g, GF_WAIT_MS), 0);
 	ck_assert_uint_eq(sim_guest_error(g), XS_RING_ERROR_RINGIDX);
 	guest_ok(h);
 	/* A consumer index ahead of the producer is as bad. */
-	ck_assert_int_eq(sim_guest_reconnect(g, WAIT_MS), 0);
+	ck_assert_int_eq(sim_guest_reconnect(g, GF_WAIT_MS), 0);
 	guest_ok(g);
 	xs_ring_store(&g->ring->req_cons, 10);
 	xs_ring_store(&g->ring->req_prod, 5);
 	sim_guest_kick(g);
 	while (sim_guest_error(g) == 0)
-		ck_assert_int_eq(sim_guest_wait(g, WAIT_MS), 0);
+		ck_assert_int_eq(sim_guest_wait(g, GF_WAIT_MS), 0);
 	ck_assert_uint_eq(sim_guest_error(g), XS_RING_ERROR_RINGIDX);
 	guest_ok(h);
 	sim_guest_free(g);
@@ -513,7 +436,7 @@ END_TEST
 /* Reply indices broken by the guest: error 2 when the daemon writes. */
 START_TEST(test_bad_rsp_indices)
 {
-	struct sim_guest	*g = guest(15), *h = guest(16);
+	struct sim_guest	*g = gf_guest(15), *h = gf_guest(16);
 	char			 m[64];
 	size_t			 len;
 
@@ -523,7 +446,7 @@ START_TEST(test_bad_rsp_indices)
 	len = msg(m, XS_READ, 3, "ok", NULL);
 	put_all(g, m, len);
 	while (sim_guest_error(g) == 0)
-		ck_assert_int_eq(sim_guest_wait(g, WAIT_MS), 0);
+		ck_assert_int_eq(sim_guest_wait(g, GF_WAIT_MS), 0);
 	ck_assert_uint_eq(sim_guest_error(g), XS_RING_ERROR_RINGIDX);
 	guest_ok(h);
 	sim_guest_free(g);
@@ -538,7 +461,7 @@ END_TEST
  */
 START_TEST(test_flood_fairness)
 {
-	struct sim_guest	*a = guest(20), *b = guest(21);
+	struct sim_guest	*a = gf_guest(20), *b = gf_guest(21);
 	char			 m[64], v[32];
 	size_t			 len, done, off = 0;
 	unsigned int		 i, n, worst = 0, between;
@@ -550,7 +473,7 @@ START_TEST(test_flood_fairness)
 		snprintf(v, sizeof v, "%u", i);
 		/* b asks ... */
 		ck_assert_int_eq(sim_guest_send(b, XS_WRITE, 100 + i, 0,
-		    "y\0" "1", 3, WAIT_MS), 0);
+		    "y\0" "1", 3, GF_WAIT_MS), 0);
 		between = 0;
 		for (;;) {
 			/* ... while a keeps its ring full ... */
@@ -604,7 +527,7 @@ END_TEST
  */
 START_TEST(test_never_reads)
 {
-	struct sim_guest	*g = guest(22), *h = guest(23);
+	struct sim_guest	*g = gf_guest(22), *h = gf_guest(23);
 	char			 big[2001], m[64];
 	size_t			 len, done, n, off = 0;
 	uint32_t		 sent = 0, got = 0, cons;
@@ -629,7 +552,7 @@ START_TEST(test_never_reads)
 		 */
 		cons = xs_ring_load(&g->ring->req_cons);
 		for (n = 0; n < 4; n++)
-			dom0_sync();
+			gf_d0_sync();
 		if (xs_ring_load(&g->ring->req_cons) == cons)
 			break;
 	}
@@ -647,14 +570,14 @@ START_TEST(test_never_reads)
 
 	/* Now it reads: every reply, in order, then it is served again. */
 	while (got < sent) {
-		ck_assert_int_eq(sim_guest_recv(g, WAIT_MS), 0);
+		ck_assert_int_eq(sim_guest_recv(g, GF_WAIT_MS), 0);
 		ck_assert_uint_eq(g->hdr.type, XS_READ);
 		ck_assert_uint_eq(g->hdr.len, sizeof big - 1);
 		got++;
 	}
 	if (off != 0) {
 		put_all(g, m + off, len - off);
-		ck_assert_int_eq(sim_guest_recv(g, WAIT_MS), 0);
+		ck_assert_int_eq(sim_guest_recv(g, GF_WAIT_MS), 0);
 	}
 	g->next_req_id = 1000;
 	guest_ok(g);
@@ -671,7 +594,7 @@ END_TEST
  */
 START_TEST(test_never_reads_events)
 {
-	struct sim_guest	*g = guest(24), *h = guest(25);
+	struct sim_guest	*g = gf_guest(24), *h = gf_guest(25);
 	static char		 tok[3001];
 	char			 p[XS_PAYLOAD_MAX + 1];
 	struct xs_header	 hd;
@@ -686,11 +609,11 @@ START_TEST(test_never_reads_events)
 			len = (uint32_t)snprintf(p, sizeof p,
 			    "/local/domain/24/e/%u", i + j) + 1;
 			p[len++] = 'v';
-			fixture_send(fd, XS_WRITE, j, 0, p, len);
+			fixture_send(gf_fd, XS_WRITE, j, 0, p, len);
 		}
 		for (j = 0; j < 100; j++) {
-			ck_assert_int_eq(fixture_recv(fd, &hd, p, WAIT_MS),
-			    0);
+			ck_assert_int_eq(fixture_recv(gf_fd, &hd, p,
+			    GF_WAIT_MS), 0);
 			ck_assert_uint_eq(hd.type, XS_WRITE);
 		}
 	}
@@ -711,12 +634,12 @@ START_TEST(test_xen_option)
 	const char	*bad[] = { "--xen=bogus", "--xen=sim:", "--xen=sim",
 			    "--xen=", NULL };
 	const char	*args[8];
-	char		 db[sizeof fx.dir + 8], sock[sizeof fx.dir + 8];
+	char		 db[sizeof gf_fx.dir + 8], sock[sizeof gf_fx.dir + 8];
 	size_t		 i;
 
 	/* Not the store and socket of the daemon that runs. */
-	snprintf(db, sizeof db, "%s/db2", fx.dir);
-	snprintf(sock, sizeof sock, "%s/sock2", fx.dir);
+	snprintf(db, sizeof db, "%s/db2", gf_fx.dir);
+	snprintf(sock, sizeof sock, "%s/sock2", gf_fx.dir);
 	args[0] = "--db";
 	args[1] = db;
 	args[2] = "--socket";
@@ -724,20 +647,22 @@ START_TEST(test_xen_option)
 	args[5] = NULL;
 	for (i = 0; bad[i] != NULL; i++) {
 		args[4] = bad[i];
-		ck_assert_msg(fixture_run(&fx, args) == 2, "%s", bad[i]);
+		ck_assert_msg(fixture_run(&gf_fx, args) == 2, "%s", bad[i]);
 	}
-	ck_assert(log_has("invalid value \"bogus\" for --xen"));
+	ck_assert(fixture_log_has(&gf_fx, "invalid value \"bogus\" for --xen"));
 
 	args[4] = "--xen=sim:/nonexistent/xsdb-sim";
-	ck_assert_int_eq(fixture_run(&fx, args), 1);
-	ck_assert(log_has("simulated Xen: /nonexistent/xsdb-sim"));
+	ck_assert_int_eq(fixture_run(&gf_fx, args), 1);
+	ck_assert(fixture_log_has(&gf_fx,
+	    "simulated Xen: /nonexistent/xsdb-sim"));
 
 	if (access("/dev/xen/evtchn", F_OK) == 0)
 		return;		/* a Xen host: real mode would start */
 	args[4] = "--xen=xen";
-	ck_assert_int_eq(fixture_run(&fx, args), 1);
-	ck_assert(log_has("cannot open the Xen event-channel device"));
-	ck_assert(log_has("--xen=none"));
+	ck_assert_int_eq(fixture_run(&gf_fx, args), 1);
+	ck_assert(fixture_log_has(&gf_fx,
+	    "cannot open the Xen event-channel device"));
+	ck_assert(fixture_log_has(&gf_fx, "--xen=none"));
 }
 END_TEST
 
@@ -749,7 +674,7 @@ ring_daemon_suite(void)
 	TCase	*tc;
 
 	tc = tcase_create("core");
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, setup, gf_fini);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_serve);
 	tcase_add_test(tc, test_pipelining);
@@ -762,7 +687,7 @@ ring_daemon_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("limits");
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, setup, gf_fini);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_flood_fairness);
 	tcase_add_test(tc, test_never_reads);
@@ -770,7 +695,7 @@ ring_daemon_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("errors");
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, setup, gf_fini);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_oversize);
 	tcase_add_test(tc, test_bad_req_indices);
@@ -780,52 +705,8 @@ ring_daemon_suite(void)
 	return s;
 }
 
-/*
- * A failed assertion ends a test's process at once, before its teardown:
- * its daemon, reparented to us (a subreaper), is killed here.
- */
-static void
-reap_orphans(void)
-{
-	struct dirent	*de;
-	DIR		*d;
-	FILE		*f;
-	char		 path[300], *p, line[512];
-	long		 ppid;
-	pid_t		 pid;
-
-	if ((d = opendir("/proc")) == NULL)
-		return;
-	while ((de = readdir(d)) != NULL) {
-		if ((pid = (pid_t)strtol(de->d_name, &p, 10)) <= 0 || *p != '\0')
-			continue;
-		snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
-		if ((f = fopen(path, "r")) == NULL)
-			continue;
-		ppid = 0;
-		/* pid (comm) state ppid: comm may hold spaces. */
-		if (fgets(line, sizeof line, f) != NULL &&
-		    (p = strrchr(line, ')')) != NULL)
-			sscanf(p + 1, " %*c %ld", &ppid);
-		fclose(f);
-		if (ppid == (long)getpid()) {
-			kill(pid, SIGKILL);
-			waitpid(pid, NULL, 0);
-		}
-	}
-	closedir(d);
-}
-
 int
 main(void)
 {
-	SRunner	*sr = srunner_create(ring_daemon_suite());
-	int	 failed;
-
-	(void)prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
-	srunner_run_all(sr, CK_NORMAL);
-	reap_orphans();
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return gf_main(ring_daemon_suite());
 }

@@ -425,6 +425,25 @@ fixture_req1(int fd, uint32_t type, uint32_t tx_id, const char *arg,
 	    rtype, rlen);
 }
 
+/* The daemon's log holds text: its first MiB is searched. */
+bool
+fixture_log_has(const struct fixture *f, const char *text)
+{
+	static char	buf[1 << 20];
+	size_t		len = 0;
+	ssize_t		n;
+	int		fd;
+
+	if ((fd = open(f->log, O_RDONLY)) == -1)
+		return false;
+	while (len < sizeof buf - 1 &&
+	    (n = read(fd, buf + len, sizeof buf - 1 - len)) > 0)
+		len += (size_t)n;
+	close(fd);
+	buf[len] = '\0';
+	return strstr(buf, text) != NULL;
+}
+
 /* A message type's wire name. */
 const char *
 fixture_type_name(uint32_t type)

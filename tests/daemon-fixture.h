@@ -48,6 +48,9 @@ void	 fixture_up(struct fixture *, const char *const *extra);
  * its stderr is kept in f->log. */
 int	 fixture_run(struct fixture *, const char *const *argv);
 
+/* True if the daemon's log (its stderr, f->log) holds text. */
+bool	 fixture_log_has(const struct fixture *, const char *text);
+
 /* SIGTERM the daemon and wait for it; returns its wait status. */
 int	 fixture_stop(struct fixture *);
 
