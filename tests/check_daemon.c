@@ -23,9 +23,6 @@ static int		 fd;
 
 static void	setup(void);
 static void	teardown(void);
-static void	expect_ok(int, uint32_t, uint32_t, const void *, uint32_t);
-static void	write_str(int, const char *, const char *);
-static void	expect_value(int, const char *, const char *, uint32_t);
 static void	expect_reply(int, uint32_t, const void *, uint32_t,
 		    const void *, uint32_t);
 
@@ -44,43 +41,6 @@ teardown(void)
 {
 	close(fd);
 	fixture_fini(&fx);
-}
-
-/* A request that answers "OK" with its own type. */
-static void
-expect_ok(int s, uint32_t type, uint32_t tx, const void *p, uint32_t len)
-{
-	uint32_t	 rt, rl;
-	const char	*r;
-
-	r = fixture_req(s, type, tx, p, len, &rt, &rl);
-	ck_assert_msg(rt == type && rl == 3 && memcmp(r, "OK", 3) == 0,
-	    "type %u: wanted OK, got type %u \"%s\"", (unsigned)type, rt, r);
-}
-
-/* WRITE path=value. */
-static void
-write_str(int s, const char *path, const char *value)
-{
-	char	buf[XS_PAYLOAD_MAX];
-	size_t	pl = strlen(path) + 1, vl = strlen(value);
-
-	memcpy(buf, path, pl);
-	memcpy(buf + pl, value, vl);
-	expect_ok(s, XS_WRITE, 0, buf, (uint32_t)(pl + vl));
-}
-
-/* READ path gives exactly len bytes of value. */
-static void
-expect_value(int s, const char *path, const char *value, uint32_t len)
-{
-	uint32_t	 rt, rl;
-	const char	*r;
-
-	r = fixture_req1(s, XS_READ, 0, path, &rt, &rl);
-	ck_assert_msg(rt == XS_READ, "READ %s: type %u \"%s\"", path, rt, r);
-	ck_assert_uint_eq(rl, len);
-	ck_assert(memcmp(r, value, len) == 0);
 }
 
 /* A request answers its own type with exactly this payload. */
@@ -105,7 +65,7 @@ START_TEST(test_initial_tree)
 	expect_reply(fd, XS_DIRECTORY, "/local", 7, "domain", 7);
 	expect_reply(fd, XS_DIRECTORY, "/tool", 6, "xenstored", 10);
 	expect_reply(fd, XS_DIRECTORY, "/tool/xenstored", 16, "", 0);
-	expect_value(fd, "/tool/xenstored", "", 0);
+	fixture_read_len(fd, "/tool/xenstored", "", 0);
 	expect_reply(fd, XS_GET_PERMS, "/", 2, "n0", 3);
 	expect_reply(fd, XS_GET_PERMS, "/local/domain", 14, "n0", 3);
 	expect_reply(fd, XS_GET_PERMS, "/tool/xenstored", 16, "n0", 3);
@@ -115,17 +75,17 @@ END_TEST
 /* WRITE then READ: values are bytes, may be empty or hold NULs. */
 START_TEST(test_write_read)
 {
-	write_str(fd, "/a", "hello");
-	expect_value(fd, "/a", "hello", 5);
-	expect_ok(fd, XS_WRITE, 0, "/b\0x\0y\0", 7);
-	expect_value(fd, "/b", "x\0y\0", 4);
-	expect_ok(fd, XS_WRITE, 0, "/c", 3);
-	expect_value(fd, "/c", "", 0);
-	write_str(fd, "/a", "again");
-	expect_value(fd, "/a", "again", 5);
+	fixture_write_str(fd, "/a", "hello");
+	fixture_read_len(fd, "/a", "hello", 5);
+	fixture_ok(fd, XS_WRITE, 0, "/b\0x\0y\0", 7);
+	fixture_read_len(fd, "/b", "x\0y\0", 4);
+	fixture_ok(fd, XS_WRITE, 0, "/c", 3);
+	fixture_read_len(fd, "/c", "", 0);
+	fixture_write_str(fd, "/a", "again");
+	fixture_read_len(fd, "/a", "again", 5);
 	/* Missing ancestors are created, empty. */
-	write_str(fd, "/x/y/z", "deep");
-	expect_value(fd, "/x/y", "", 0);
+	fixture_write_str(fd, "/x/y/z", "deep");
+	fixture_read_len(fd, "/x/y", "", 0);
 	expect_reply(fd, XS_DIRECTORY, "/x", 3, "y", 2);
 	/* The longest value a request can carry. */
 	{
@@ -133,8 +93,8 @@ START_TEST(test_write_read)
 
 		memcpy(buf, "/v", 3);
 		memset(buf + 3, 'q', XS_PAYLOAD_MAX - 3);
-		expect_ok(fd, XS_WRITE, 0, buf, XS_PAYLOAD_MAX);
-		expect_value(fd, "/v", buf + 3, XS_PAYLOAD_MAX - 3);
+		fixture_ok(fd, XS_WRITE, 0, buf, XS_PAYLOAD_MAX);
+		fixture_read_len(fd, "/v", buf + 3, XS_PAYLOAD_MAX - 3);
 	}
 }
 END_TEST
@@ -142,9 +102,9 @@ END_TEST
 /* Relative paths of a socket client are under /local/domain/0. */
 START_TEST(test_relative)
 {
-	write_str(fd, "foo", "bar");
-	expect_value(fd, "/local/domain/0/foo", "bar", 3);
-	expect_value(fd, "foo", "bar", 3);
+	fixture_write_str(fd, "foo", "bar");
+	fixture_read_len(fd, "/local/domain/0/foo", "bar", 3);
+	fixture_read_len(fd, "foo", "bar", 3);
 	expect_reply(fd, XS_DIRECTORY, "/local/domain/0", 16, "foo", 4);
 }
 END_TEST
@@ -154,18 +114,18 @@ START_TEST(test_mkdir_rm)
 {
 	uint32_t	 rt, rl;
 
-	expect_ok(fd, XS_MKDIR, 0, "/m/a/b", 7);
-	expect_value(fd, "/m/a/b", "", 0);
-	write_str(fd, "/m/a", "keep");
+	fixture_ok(fd, XS_MKDIR, 0, "/m/a/b", 7);
+	fixture_read_len(fd, "/m/a/b", "", 0);
+	fixture_write_str(fd, "/m/a", "keep");
 	/* MKDIR of an existing node changes nothing. */
-	expect_ok(fd, XS_MKDIR, 0, "/m/a", 5);
-	expect_value(fd, "/m/a", "keep", 4);
+	fixture_ok(fd, XS_MKDIR, 0, "/m/a", 5);
+	fixture_read_len(fd, "/m/a", "keep", 4);
 	/* RM of a missing node whose parent exists: OK. */
-	expect_ok(fd, XS_RM, 0, "/m/nope", 8);
+	fixture_ok(fd, XS_RM, 0, "/m/nope", 8);
 	/* ... whose parent is missing: ENOENT. */
 	fixture_expect_error(fd, XS_RM, 0, "/m/nope/x", 10, "ENOENT");
 	/* RM removes the subtree. */
-	expect_ok(fd, XS_RM, 0, "/m/a", 5);
+	fixture_ok(fd, XS_RM, 0, "/m/a", 5);
 	fixture_req1(fd, XS_READ, 0, "/m/a/b", &rt, &rl);
 	ck_assert_uint_eq(rt, XS_ERROR);
 	expect_reply(fd, XS_DIRECTORY, "/m", 3, "", 0);
@@ -176,12 +136,12 @@ END_TEST
 /* DIRECTORY lists children in creation order. */
 START_TEST(test_directory)
 {
-	write_str(fd, "/d/zeta", "");
-	write_str(fd, "/d/alpha", "");
-	write_str(fd, "/d/mid", "");
+	fixture_write_str(fd, "/d/zeta", "");
+	fixture_write_str(fd, "/d/alpha", "");
+	fixture_write_str(fd, "/d/mid", "");
 	expect_reply(fd, XS_DIRECTORY, "/d", 3, "zeta\0alpha\0mid", 15);
-	expect_ok(fd, XS_RM, 0, "/d/zeta", 8);
-	write_str(fd, "/d/zeta", "");
+	fixture_ok(fd, XS_RM, 0, "/d/zeta", 8);
+	fixture_write_str(fd, "/d/zeta", "");
 	expect_reply(fd, XS_DIRECTORY, "/d", 3, "alpha\0mid\0zeta", 15);
 	fixture_expect_error(fd, XS_DIRECTORY, 0, "/nowhere", 9, "ENOENT");
 }
@@ -200,7 +160,7 @@ START_TEST(test_directory_part)
 
 	for (i = 0; i < 12; i++) {
 		snprintf(p, sizeof p, "/d/c%03d", i);
-		write_str(fd, p, "v");
+		fixture_write_str(fd, p, "v");
 	}
 	r = fixture_req(fd, XS_DIRECTORY_PART, 0, "/d\0" "0", 5, &rt, &rl);
 	ck_assert_uint_eq(rt, XS_DIRECTORY_PART);
@@ -235,11 +195,11 @@ START_TEST(test_directory_part)
 	ck_assert_uint_eq(rl, gl + 61);
 
 	/* The generation moves when the node or its children change. */
-	write_str(fd, "/d/c012", "v");
+	fixture_write_str(fd, "/d/c012", "v");
 	r = fixture_req(fd, XS_DIRECTORY_PART, 0, "/d\0" "0", 5, &rt, &rl);
 	ck_assert_str_ne(r, gen);
 	snprintf(gen, sizeof gen, "%s", r);
-	write_str(fd, "/d", "value");
+	fixture_write_str(fd, "/d", "value");
 	r = fixture_req(fd, XS_DIRECTORY_PART, 0, "/d\0" "0", 5, &rt, &rl);
 	ck_assert_str_ne(r, gen);
 
@@ -263,7 +223,7 @@ START_TEST(test_directory_part_pages)
 
 	for (i = 0; i < 300; i++) {
 		snprintf(p, sizeof p, "/big/child-with-a-long-name-%04d", i);
-		expect_ok(fd, XS_MKDIR, 0, p, (uint32_t)strlen(p) + 1);
+		fixture_ok(fd, XS_MKDIR, 0, p, (uint32_t)strlen(p) + 1);
 		total += (uint32_t)strlen(p) - 5 + 1;
 	}
 	fixture_expect_error(fd, XS_DIRECTORY, 0, "/big", 5, "E2BIG");
@@ -293,21 +253,21 @@ END_TEST
 /* GET_PERMS and SET_PERMS. */
 START_TEST(test_perms)
 {
-	write_str(fd, "/p", "");
+	fixture_write_str(fd, "/p", "");
 	expect_reply(fd, XS_GET_PERMS, "/p", 3, "n0", 3);
-	expect_ok(fd, XS_SET_PERMS, 0, "/p\0r0\0b5", 9);
+	fixture_ok(fd, XS_SET_PERMS, 0, "/p\0r0\0b5", 9);
 	expect_reply(fd, XS_GET_PERMS, "/p", 3, "r0\0b5", 6);
 	/* Bytes after the last NUL are ignored. */
-	expect_ok(fd, XS_SET_PERMS, 0, "/p\0w7\0b5", 8);
+	fixture_ok(fd, XS_SET_PERMS, 0, "/p\0w7\0b5", 8);
 	expect_reply(fd, XS_GET_PERMS, "/p", 3, "w7", 3);
 	/* DOMID_ANY (32757) as in 4.17. */
-	expect_ok(fd, XS_SET_PERMS, 0, "/p\0n0\0r32757", 13);
+	fixture_ok(fd, XS_SET_PERMS, 0, "/p\0n0\0r32757", 13);
 	expect_reply(fd, XS_GET_PERMS, "/p", 3, "n0\0r32757", 10);
 	/* New nodes inherit their parent's permissions. */
-	write_str(fd, "/p/q", "");
+	fixture_write_str(fd, "/p/q", "");
 	expect_reply(fd, XS_GET_PERMS, "/p/q", 5, "n0\0r32757", 10);
 	/* Special paths take permissions but do not show them. */
-	expect_ok(fd, XS_SET_PERMS, 0, "@introduceDomain\0b0", 20);
+	fixture_ok(fd, XS_SET_PERMS, 0, "@introduceDomain\0b0", 20);
 	fixture_expect_error(fd, XS_GET_PERMS, 0, "@introduceDomain", 17,
 	    "EINVAL");
 	fixture_expect_error(fd, XS_SET_PERMS, 0, "/nope\0n0", 9, "ENOENT");
@@ -388,7 +348,8 @@ START_TEST(test_byte_by_byte)
 {
 	struct xs_header	 h = { XS_WRITE, 5, 0, 9 };
 	struct pollfd		 pfd = { fd, POLLIN, 0 };
-	char			 msg[XS_HEADER_SIZE + 9], buf[XS_PAYLOAD_MAX + 1];
+	char			 msg[XS_HEADER_SIZE + 9],
+	    buf[XS_PAYLOAD_MAX + 1];
 	size_t			 i;
 
 	memcpy(msg, &h, sizeof h);
@@ -403,7 +364,7 @@ START_TEST(test_byte_by_byte)
 	ck_assert_int_eq(fixture_recv(fd, &h, buf, 5000), 0);
 	ck_assert_uint_eq(h.type, XS_WRITE);
 	ck_assert_uint_eq(h.req_id, 5);
-	expect_value(fd, "/bb", "value", 5);
+	fixture_read_len(fd, "/bb", "value", 5);
 }
 END_TEST
 
@@ -435,7 +396,7 @@ START_TEST(test_group_commit)
 		for (k = 0; k < 50; k += 7) {
 			snprintf(p, sizeof p, "/group/c%u/n%u", i, k);
 			snprintf(buf, sizeof buf, "%u", k);
-			expect_value(fd, p, buf, (uint32_t)strlen(buf));
+			fixture_read_len(fd, p, buf, (uint32_t)strlen(buf));
 		}
 		close(s[i]);
 	}
@@ -454,7 +415,7 @@ START_TEST(test_enosys)
 		fixture_expect_error(fd, types[i], 99, "", 0, "ENOSYS");
 	}
 	/* And the connection goes on. */
-	expect_value(fd, "/tool/xenstored", "", 0);
+	fixture_read_len(fd, "/tool/xenstored", "", 0);
 }
 END_TEST
 
@@ -524,20 +485,20 @@ START_TEST(test_path_length)
 	p[0] = '/';
 	memset(p + 1, 'a', 2047);
 	memcpy(p + 2048, "\0v", 2);
-	expect_ok(fd, XS_WRITE, 0, p, 2050);
+	fixture_ok(fd, XS_WRITE, 0, p, 2050);
 	memset(p + 1, 'b', 2048);
 	memcpy(p + 2049, "\0v", 2);
 	fixture_expect_error(fd, XS_WRITE, 0, p, 2051, "EINVAL");
 	memset(p, 'c', 2048);
 	memcpy(p + 2048, "\0v", 2);
-	expect_ok(fd, XS_WRITE, 0, p, 2050);
+	fixture_ok(fd, XS_WRITE, 0, p, 2050);
 	memset(p, 'd', 2049);
 	memcpy(p + 2049, "\0v", 2);
 	fixture_expect_error(fd, XS_WRITE, 0, p, 2051, "EINVAL");
 	memcpy(p, "/local/domain/0/", 16);
 	memset(p + 16, 'e', 2048);
 	memcpy(p + 16 + 2048, "\0v", 2);
-	expect_ok(fd, XS_WRITE, 0, p, 16 + 2050);
+	fixture_ok(fd, XS_WRITE, 0, p, 16 + 2050);
 	memset(p + 16, 'f', 2049);
 	memcpy(p + 16 + 2049, "\0v", 2);
 	fixture_expect_error(fd, XS_WRITE, 0, p, 16 + 2051, "EINVAL");
@@ -566,8 +527,8 @@ START_TEST(test_oversize_payload)
 	ck_assert_uint_eq(h.req_id, 1);
 	ck_assert_int_eq(fixture_recv(bad, &h, buf, 5000), EPIPE);
 	close(bad);
-	expect_value(other, "/tool/xenstored", "", 0);
-	expect_value(fd, "/tool/xenstored", "", 0);
+	fixture_read_len(other, "/tool/xenstored", "", 0);
+	fixture_read_len(fd, "/tool/xenstored", "", 0);
 	close(other);
 }
 END_TEST
@@ -580,11 +541,11 @@ START_TEST(test_e2big)
 
 	for (i = 0; i < 150; i++) {
 		snprintf(p, sizeof p, "/big/child-with-a-long-name-%04d", i);
-		expect_ok(fd, XS_MKDIR, 0, p, (uint32_t)strlen(p) + 1);
+		fixture_ok(fd, XS_MKDIR, 0, p, (uint32_t)strlen(p) + 1);
 	}
 	fixture_expect_error(fd, XS_DIRECTORY, 0, "/big", 5, "E2BIG");
 	/* The connection goes on. */
-	expect_value(fd, "/big", "", 0);
+	fixture_read_len(fd, "/big", "", 0);
 }
 END_TEST
 
@@ -600,12 +561,12 @@ START_TEST(test_many_connections)
 	for (i = 0; i < 300; i++) {
 		snprintf(p, sizeof p, "/many/%u", i);
 		snprintf(v, sizeof v, "%u", i * 3);
-		write_str(s[i], p, v);
+		fixture_write_str(s[i], p, v);
 	}
 	for (i = 0; i < 300; i++) {
 		snprintf(p, sizeof p, "/many/%u", (i + 7) % 300);
 		snprintf(v, sizeof v, "%u", (i + 7) % 300 * 3);
-		expect_value(s[i], p, v, (uint32_t)strlen(v));
+		fixture_read_len(s[i], p, v, (uint32_t)strlen(v));
 		close(s[i]);
 	}
 }
@@ -626,9 +587,9 @@ START_TEST(test_close_midway)
 		fixture_send_raw(s, msg, (size_t)(i % 2 ? sizeof msg : 20));
 		close(s);
 	}
-	write_str(fd, "/cm2", "value");
-	expect_value(fd, "/cm2", "value", 5);
-	expect_value(fd, "/tool/xenstored", "", 0);
+	fixture_write_str(fd, "/cm2", "value");
+	fixture_read_len(fd, "/cm2", "value", 5);
+	fixture_read_len(fd, "/tool/xenstored", "", 0);
 }
 END_TEST
 
@@ -661,7 +622,7 @@ START_TEST(test_pipeliner_paused)
 
 	memcpy(v, "/v", 3);
 	memset(v + 3, 'z', 100);
-	expect_ok(fd, XS_WRITE, 0, v, 103);
+	fixture_ok(fd, XS_WRITE, 0, v, 103);
 	s = fixture_connect(&fx);
 	/* Send until the daemon stops reading us (our send buffer fills). */
 	for (i = 0; i < 200000; i++) {
@@ -674,7 +635,7 @@ START_TEST(test_pipeliner_paused)
 	}
 	ck_assert_int_lt(sent, 200000);
 	/* Meanwhile the others are served. */
-	expect_value(fd, "/v", v + 3, 100);
+	fixture_read_len(fd, "/v", v + 3, 100);
 	/* Now read it all: every reply is there, in order. */
 	for (i = 0; i < sent; i++) {
 		ck_assert_int_eq(fixture_recv(s, &h, buf, 10000), 0);
@@ -742,14 +703,14 @@ START_TEST(test_slow_watcher_dropped)
 
 	for (i = 0; i < 2000; i++) {
 		snprintf(p, sizeof p, "/s/%d", i);
-		write_str(writer, p, "v");
+		fixture_write_str(writer, p, "v");
 	}
 	/* Draining the slow one ends in EOF, well before 2000 events. */
 	while ((rc = fixture_recv(slow, &h, buf, 5000)) == 0)
 		events++;
 	ck_assert_int_eq(rc, EPIPE);
 	ck_assert_int_lt(events, 1000);
-	write_str(writer, "/s/after", "v");
+	fixture_write_str(writer, "/s/after", "v");
 	close(slow);
 	close(writer);
 	fixture_fini(&f2);
@@ -824,7 +785,8 @@ START_TEST(test_map_growth)
 	for (i = 0; i < 20000; i += 100) {
 		/* 99 pipelined writes... */
 		for (k = i; k < i + 99; k++) {
-			len = (uint32_t)snprintf(p, sizeof p, "/fill/%d", k) + 1;
+			len = (uint32_t)snprintf(p, sizeof p, "/fill/%d",
+			    k) + 1;
 			memset(p + len, 'v', 300);
 			fixture_send(s, XS_WRITE, (uint32_t)k, 0, p, len + 300);
 		}
@@ -849,7 +811,8 @@ START_TEST(test_map_growth)
 			if (strncmp(buf, "/fill/", 6) == 0) {
 				n = atoi(buf + 6);
 				ck_assert_int_lt(n, 20000);
-				ck_assert_msg(seen[n] == 0, "two events %s", buf);
+				ck_assert_msg(seen[n] == 0, "two events %s",
+				    buf);
 				seen[n] = 1;
 				events++;
 			}
@@ -943,8 +906,8 @@ START_TEST(test_fuzz)
 	ck_assert_int_eq(fixture_recv(s, &h, buf, 5000), 0);
 	ck_assert_int_eq(fixture_recv(s, &h, buf, 5000), EPIPE);
 	close(s);
-	write_str(fd, "/fuzz-after", "ok");
-	expect_value(fd, "/fuzz-after", "ok", 2);
+	fixture_write_str(fd, "/fuzz-after", "ok");
+	fixture_read_len(fd, "/fuzz-after", "ok", 2);
 }
 END_TEST
 
