@@ -22,7 +22,6 @@
 #include "daemon-fixture.h"
 
 #define NWATCHERS	100
-#define QUIET_REQ_ID	0x51e7u
 
 static struct fixture	 fx;
 static int		 fd;
@@ -31,8 +30,6 @@ static void	 setup(void);
 static void	 setup_small(void);
 static void	 teardown(void);
 static uint32_t	 two(char *, const char *, const char *);
-static void	 req_ok(int, uint32_t, uint32_t, const void *, uint32_t);
-static void	 write_str(int, const char *, const char *);
 static void	 rm_ok(int, const char *);
 static void	 watch_send(int, uint32_t, const char *, const char *,
 		    const char *);
@@ -40,9 +37,6 @@ static void	 watch_ok(int, const char *, const char *);
 static void	 watch_depth_ok(int, const char *, const char *,
 		    const char *);
 static void	 unwatch_ok(int, const char *, const char *);
-static void	 expect_event(int, const char *, const char *);
-static void	 expect_quiet(int);
-static uint32_t	 tx_start(int);
 static void	 watch_writes(int, int, const char *, int);
 static unsigned long long index_probes(int);
 
@@ -89,35 +83,11 @@ two(char *buf, const char *a, const char *b)
 	return (uint32_t)(la + lb);
 }
 
-/* A request that answers "OK" with its own type. */
-static void
-req_ok(int s, uint32_t type, uint32_t tx, const void *p, uint32_t len)
-{
-	uint32_t	 rt, rl;
-	const char	*r;
-
-	r = fixture_req(s, type, tx, p, len, &rt, &rl);
-	ck_assert_msg(rt == type && rl == 3 && memcmp(r, "OK", 3) == 0,
-	    "type %u: wanted OK, got type %u \"%s\"", (unsigned)type, rt, r);
-}
-
-/* WRITE path=value. */
-static void
-write_str(int s, const char *path, const char *value)
-{
-	char	buf[XS_PAYLOAD_MAX];
-	size_t	pl = strlen(path) + 1, vl = strlen(value);
-
-	memcpy(buf, path, pl);
-	memcpy(buf + pl, value, vl);
-	req_ok(s, XS_WRITE, 0, buf, (uint32_t)(pl + vl));
-}
-
 /* RM path. */
 static void
 rm_ok(int s, const char *path)
 {
-	req_ok(s, XS_RM, 0, path, (uint32_t)strlen(path) + 1);
+	fixture_ok(s, XS_RM, 0, path, (uint32_t)strlen(path) + 1);
 }
 
 /* Send WATCH path token [depth] with a request id. */
@@ -149,7 +119,7 @@ watch_depth_ok(int s, const char *path, const char *token,
 	ck_assert_msg(h.type == XS_WATCH && h.req_id == 77 && h.len == 3 &&
 	    memcmp(buf, "OK", 3) == 0, "WATCH %s: type %u \"%s\"", path,
 	    h.type, buf);
-	expect_event(s, path, token);
+	fixture_expect_event(s, path, token);
 }
 
 /* WATCH path token, then its reply and initial event. */
@@ -165,55 +135,7 @@ unwatch_ok(int s, const char *path, const char *token)
 {
 	char	buf[XS_PAYLOAD_MAX];
 
-	req_ok(s, XS_UNWATCH, 0, buf, two(buf, path, token));
-}
-
-/* The next message is the event "path\0token\0". */
-static void
-expect_event(int s, const char *path, const char *token)
-{
-	static char		buf[XS_PAYLOAD_MAX + 1];
-	struct xs_header	h;
-	size_t			pl = strlen(path) + 1, tl = strlen(token) + 1;
-	int			rc;
-
-	rc = fixture_recv(s, &h, buf, 10000);
-	ck_assert_msg(rc == 0, "no event %s %s: %s", path, token,
-	    strerror(rc));
-	ck_assert_msg(h.type == XS_WATCH_EVENT, "wanted event %s, got type "
-	    "%u \"%s\"", path, h.type, buf);
-	ck_assert_uint_eq(h.req_id, 0);
-	ck_assert_uint_eq(h.tx_id, 0);
-	ck_assert_msg(h.len == pl + tl && memcmp(buf, path, pl) == 0 &&
-	    memcmp(buf + pl, token, tl) == 0,
-	    "wanted event %s %s, got %s %s", path, token, buf,
-	    h.len > strlen(buf) + 1 ? buf + strlen(buf) + 1 : "");
-}
-
-/* No event is pending: a request's reply is the next message. */
-static void
-expect_quiet(int s)
-{
-	static char		buf[XS_PAYLOAD_MAX + 1];
-	struct xs_header	h;
-
-	fixture_send(s, XS_GET_PERMS, QUIET_REQ_ID, 0, "/", 2);
-	ck_assert_int_eq(fixture_recv(s, &h, buf, 10000), 0);
-	ck_assert_msg(h.type != XS_WATCH_EVENT, "unexpected event %s", buf);
-	ck_assert_uint_eq(h.type, XS_GET_PERMS);
-	ck_assert_uint_eq(h.req_id, QUIET_REQ_ID);
-}
-
-/* TRANSACTION_START: the id. */
-static uint32_t
-tx_start(int s)
-{
-	uint32_t	 rt, rl;
-	const char	*r;
-
-	r = fixture_req(s, XS_TRANSACTION_START, 0, "", 1, &rt, &rl);
-	ck_assert_uint_eq(rt, XS_TRANSACTION_START);
-	return (uint32_t)strtoul(r, NULL, 10);
+	fixture_ok(s, XS_UNWATCH, 0, buf, two(buf, path, token));
 }
 
 /*
@@ -229,8 +151,8 @@ watch_writes(int s, int w, const char *path, int n)
 	snprintf(p, sizeof p, "%s/x", path);
 	/* One at a time: an event the same as one waiting would be dropped. */
 	for (i = 0; i < n; i++) {
-		write_str(s, p, "v");
-		expect_event(w, p, "perf");
+		fixture_write_str(s, p, "v");
+		fixture_expect_event(w, p, "perf");
 	}
 }
 
@@ -259,7 +181,7 @@ START_TEST(test_initial_event)
 	/* The node need not exist; a token may be empty. */
 	watch_ok(fd, "/no/such/node", "");
 	watch_ok(fd, "/", "root");
-	expect_quiet(fd);
+	fixture_expect_quiet(fd);
 }
 END_TEST
 
@@ -270,26 +192,26 @@ START_TEST(test_write)
 
 	watch_ok(w, "/a", "ta");
 	watch_ok(w, "/a/b", "tb");
-	write_str(fd, "/a", "1");
-	expect_event(w, "/a", "ta");
-	expect_quiet(w);
+	fixture_write_str(fd, "/a", "1");
+	fixture_expect_event(w, "/a", "ta");
+	fixture_expect_quiet(w);
 
 	/* A write creating ancestors fires once, on the path it names. */
-	write_str(fd, "/a/b/c/d", "2");
-	expect_event(w, "/a/b/c/d", "ta");
-	expect_event(w, "/a/b/c/d", "tb");
-	expect_quiet(w);
+	fixture_write_str(fd, "/a/b/c/d", "2");
+	fixture_expect_event(w, "/a/b/c/d", "ta");
+	fixture_expect_event(w, "/a/b/c/d", "tb");
+	fixture_expect_quiet(w);
 
 	/* Changes elsewhere, and a path that only shares a prefix. */
-	write_str(fd, "/ab", "x");
-	write_str(fd, "/other", "x");
-	expect_quiet(w);
+	fixture_write_str(fd, "/ab", "x");
+	fixture_write_str(fd, "/other", "x");
+	fixture_expect_quiet(w);
 
 	/* MKDIR of a new node fires; of an existing one, not. */
-	req_ok(fd, XS_MKDIR, 0, "/a/m", 5);
-	expect_event(w, "/a/m", "ta");
-	req_ok(fd, XS_MKDIR, 0, "/a/m", 5);
-	expect_quiet(w);
+	fixture_ok(fd, XS_MKDIR, 0, "/a/m", 5);
+	fixture_expect_event(w, "/a/m", "ta");
+	fixture_ok(fd, XS_MKDIR, 0, "/a/m", 5);
+	fixture_expect_quiet(w);
 	close(w);
 }
 END_TEST
@@ -302,7 +224,7 @@ START_TEST(test_own_write)
 
 	watch_ok(fd, "/self", "me");
 	fixture_send(fd, XS_WRITE, 5, 0, "/self\0v", 7);
-	expect_event(fd, "/self", "me");
+	fixture_expect_event(fd, "/self", "me");
 	ck_assert_int_eq(fixture_recv(fd, &h, buf, 10000), 0);
 	ck_assert_uint_eq(h.type, XS_WRITE);
 	ck_assert_uint_eq(h.req_id, 5);
@@ -318,8 +240,8 @@ START_TEST(test_rm)
 {
 	int	w = fixture_connect(&fx);
 
-	write_str(fd, "/r/x/y/z", "1");
-	write_str(fd, "/r/x/q", "2");
+	fixture_write_str(fd, "/r/x/y/z", "1");
+	fixture_write_str(fd, "/r/x/q", "2");
 	watch_ok(w, "/r", "tr");
 	watch_ok(w, "/r/x", "tx");
 	watch_ok(w, "/r/x/y/z", "tz");
@@ -327,15 +249,15 @@ START_TEST(test_rm)
 	watch_ok(w, "/", "root");
 
 	rm_ok(fd, "/r/x");
-	expect_event(w, "/r/x/y/z", "tz");
-	expect_event(w, "/r/x", "tr");
-	expect_event(w, "/r/x", "tx");
-	expect_event(w, "/r/x", "root");
-	expect_quiet(w);
+	fixture_expect_event(w, "/r/x/y/z", "tz");
+	fixture_expect_event(w, "/r/x", "tr");
+	fixture_expect_event(w, "/r/x", "tx");
+	fixture_expect_event(w, "/r/x", "root");
+	fixture_expect_quiet(w);
 
 	/* RM of a node that is not there changes nothing. */
 	rm_ok(fd, "/r/x");
-	expect_quiet(w);
+	fixture_expect_quiet(w);
 	close(w);
 }
 END_TEST
@@ -345,13 +267,13 @@ START_TEST(test_set_perms)
 {
 	int	w = fixture_connect(&fx);
 
-	write_str(fd, "/p/c", "1");
+	fixture_write_str(fd, "/p/c", "1");
 	watch_ok(w, "/p", "tp");
-	req_ok(fd, XS_SET_PERMS, 0, "/p\0b0\0", 6);
-	expect_event(w, "/p", "tp");
-	req_ok(fd, XS_SET_PERMS, 0, "/p/c\0r0\0", 8);
-	expect_event(w, "/p/c", "tp");
-	expect_quiet(w);
+	fixture_ok(fd, XS_SET_PERMS, 0, "/p\0b0\0", 6);
+	fixture_expect_event(w, "/p", "tp");
+	fixture_ok(fd, XS_SET_PERMS, 0, "/p/c\0r0\0", 8);
+	fixture_expect_event(w, "/p/c", "tp");
+	fixture_expect_quiet(w);
 	close(w);
 }
 END_TEST
@@ -363,20 +285,20 @@ START_TEST(test_relative)
 	int	w = fixture_connect(&fx);
 
 	watch_ok(w, "rel", "tr");
-	write_str(fd, "/local/domain/0/rel/x", "1");
-	expect_event(w, "rel/x", "tr");
-	write_str(fd, "/local/domain/0/rel", "2");
-	expect_event(w, "rel", "tr");
-	write_str(fd, "/local/domain/0/relx", "3");
-	expect_quiet(w);
+	fixture_write_str(fd, "/local/domain/0/rel/x", "1");
+	fixture_expect_event(w, "rel/x", "tr");
+	fixture_write_str(fd, "/local/domain/0/rel", "2");
+	fixture_expect_event(w, "rel", "tr");
+	fixture_write_str(fd, "/local/domain/0/relx", "3");
+	fixture_expect_quiet(w);
 
 	fixture_expect_error(w, XS_WATCH, 0, buf,
 	    two(buf, "/local/domain/0/rel", "tr"), "EEXIST");
 	unwatch_ok(w, "/local/domain/0/rel", "tr");
 	watch_ok(w, "rel", "tr");
 	unwatch_ok(w, "rel", "tr");
-	write_str(fd, "/local/domain/0/rel", "4");
-	expect_quiet(w);
+	fixture_write_str(fd, "/local/domain/0/rel", "4");
+	fixture_expect_quiet(w);
 	close(w);
 }
 END_TEST
@@ -393,11 +315,11 @@ START_TEST(test_duplicate)
 	watch_ok(fd, "/d", "u");
 	watch_ok(fd, "/e", "t");
 	watch_ok(w, "/d", "t");
-	write_str(wr, "/d", "1");
-	expect_event(w, "/d", "t");
-	expect_event(fd, "/d", "t");
-	expect_event(fd, "/d", "u");
-	expect_quiet(fd);
+	fixture_write_str(wr, "/d", "1");
+	fixture_expect_event(w, "/d", "t");
+	fixture_expect_event(fd, "/d", "t");
+	fixture_expect_event(fd, "/d", "u");
+	fixture_expect_quiet(fd);
 	close(w);
 	close(wr);
 }
@@ -413,10 +335,10 @@ START_TEST(test_unwatch)
 	watch_ok(fd, "/u", "t2");
 	watch_ok(w, "/u", "x");
 	unwatch_ok(fd, "/u", "t");
-	write_str(wr, "/u", "1");
-	expect_event(fd, "/u", "t2");
-	expect_quiet(fd);
-	expect_event(w, "/u", "x");
+	fixture_write_str(wr, "/u", "1");
+	fixture_expect_event(fd, "/u", "t2");
+	fixture_expect_quiet(fd);
+	fixture_expect_event(w, "/u", "x");
 
 	fixture_expect_error(fd, XS_UNWATCH, 0, buf, two(buf, "/u", "t"),
 	    "ENOENT");
@@ -429,9 +351,9 @@ START_TEST(test_unwatch)
 	fixture_expect_error(fd, XS_UNWATCH, 0, buf, two(buf, "a//b", "t2"),
 	    "ENOENT");
 	unwatch_ok(fd, "/u", "t2");
-	write_str(wr, "/u", "2");
-	expect_quiet(fd);
-	expect_event(w, "/u", "x");
+	fixture_write_str(wr, "/u", "2");
+	fixture_expect_quiet(fd);
+	fixture_expect_event(w, "/u", "x");
 	close(w);
 	close(wr);
 }
@@ -447,18 +369,18 @@ START_TEST(test_reset)
 	watch_ok(fd, "/z", "a");
 	watch_ok(fd, "/", "b");
 	watch_ok(w, "/z", "other");
-	tx = tx_start(fd);
-	req_ok(fd, XS_RESET_WATCHES, 0, "", 0);
-	write_str(wr, "/z", "1");
-	expect_quiet(fd);
-	expect_event(w, "/z", "other");
+	tx = fixture_tx_start(fd);
+	fixture_ok(fd, XS_RESET_WATCHES, 0, "", 0);
+	fixture_write_str(wr, "/z", "1");
+	fixture_expect_quiet(fd);
+	fixture_expect_event(w, "/z", "other");
 	fixture_expect_error(fd, XS_TRANSACTION_END, tx, "T", 2, "ENOENT");
 	fixture_expect_error(fd, XS_UNWATCH, 0, buf, two(buf, "/z", "a"),
 	    "ENOENT");
 	watch_ok(fd, "/z", "a");
-	write_str(wr, "/z", "2");
-	expect_event(fd, "/z", "a");
-	expect_event(w, "/z", "other");
+	fixture_write_str(wr, "/z", "2");
+	fixture_expect_event(fd, "/z", "a");
+	fixture_expect_event(w, "/z", "other");
 	close(w);
 	close(wr);
 }
@@ -470,23 +392,23 @@ START_TEST(test_transaction)
 	uint32_t	tx;
 	int		w = fixture_connect(&fx);
 
-	write_str(fd, "/t/old", "1");
+	fixture_write_str(fd, "/t/old", "1");
 	watch_ok(w, "/t", "tt");
-	tx = tx_start(fd);
-	req_ok(fd, XS_WRITE, tx, "/t/a\0v", 6);
-	req_ok(fd, XS_WRITE, tx, "/t/b\0v", 6);
-	req_ok(fd, XS_RM, tx, "/t/old", 7);
-	expect_quiet(w);
-	req_ok(fd, XS_TRANSACTION_END, tx, "T", 2);
-	expect_event(w, "/t/a", "tt");
-	expect_event(w, "/t/b", "tt");
-	expect_event(w, "/t/old", "tt");
-	expect_quiet(w);
+	tx = fixture_tx_start(fd);
+	fixture_ok(fd, XS_WRITE, tx, "/t/a\0v", 6);
+	fixture_ok(fd, XS_WRITE, tx, "/t/b\0v", 6);
+	fixture_ok(fd, XS_RM, tx, "/t/old", 7);
+	fixture_expect_quiet(w);
+	fixture_ok(fd, XS_TRANSACTION_END, tx, "T", 2);
+	fixture_expect_event(w, "/t/a", "tt");
+	fixture_expect_event(w, "/t/b", "tt");
+	fixture_expect_event(w, "/t/old", "tt");
+	fixture_expect_quiet(w);
 
-	tx = tx_start(fd);
-	req_ok(fd, XS_WRITE, tx, "/t/c\0v", 6);
-	req_ok(fd, XS_TRANSACTION_END, tx, "F", 2);
-	expect_quiet(w);
+	tx = fixture_tx_start(fd);
+	fixture_ok(fd, XS_WRITE, tx, "/t/c\0v", 6);
+	fixture_ok(fd, XS_TRANSACTION_END, tx, "F", 2);
+	fixture_expect_quiet(w);
 	close(w);
 }
 END_TEST
@@ -505,11 +427,11 @@ START_TEST(test_order)
 	watch_ok(w, "/o", "to");
 	for (i = 0; i < 20; i++) {
 		snprintf(p, sizeof p, "/o/%d", i);
-		write_str(i % 2 ? b : a, p, "v");
+		fixture_write_str(i % 2 ? b : a, p, "v");
 	}
 	for (i = 0; i < 20; i++) {
 		snprintf(p, sizeof p, "/o/%d", i);
-		expect_event(w, p, "to");
+		fixture_expect_event(w, p, "to");
 	}
 
 	for (i = 0; i < 50; i++) {
@@ -524,9 +446,9 @@ START_TEST(test_order)
 	}
 	for (i = 0; i < 50; i++) {
 		snprintf(p, sizeof p, "/o/p%d", i);
-		expect_event(w, p, "to");
+		fixture_expect_event(w, p, "to");
 	}
-	expect_quiet(w);
+	fixture_expect_quiet(w);
 	close(a);
 	close(b);
 	close(w);
@@ -546,17 +468,17 @@ START_TEST(test_many_watchers)
 	}
 	for (k = 0; k < 10; k++) {
 		snprintf(p, sizeof p, "/m/k%d", k);
-		write_str(fd, p, "v");
+		fixture_write_str(fd, p, "v");
 	}
 	rm_ok(fd, "/m");
 	for (i = 0; i < NWATCHERS; i++) {
 		snprintf(tok, sizeof tok, "w%d", i);
 		for (k = 0; k < 10; k++) {
 			snprintf(p, sizeof p, "/m/k%d", k);
-			expect_event(ws[i], p, tok);
+			fixture_expect_event(ws[i], p, tok);
 		}
-		expect_event(ws[i], "/m", tok);
-		expect_quiet(ws[i]);
+		fixture_expect_event(ws[i], "/m", tok);
+		fixture_expect_quiet(ws[i]);
 		close(ws[i]);
 	}
 }
@@ -577,13 +499,13 @@ START_TEST(test_special)
 	watch_ok(fd, "@", "at");
 	watch_ok(fd, "@any thing!", "odd");
 	watch_ok(fd, "/", "root");
-	write_str(w, "/s", "1");
-	expect_event(fd, "/s", "root");
+	fixture_write_str(w, "/s", "1");
+	fixture_expect_event(fd, "/s", "root");
 	rm_ok(w, "/s");
-	expect_event(fd, "/s", "root");
-	req_ok(w, XS_SET_PERMS, 0, "@introduceDomain\0n0\0", 20);
-	req_ok(w, XS_SET_PERMS, 0, "@releaseDomain\0n0\0", 18);
-	expect_quiet(fd);
+	fixture_expect_event(fd, "/s", "root");
+	fixture_ok(w, XS_SET_PERMS, 0, "@introduceDomain\0n0\0", 20);
+	fixture_ok(w, XS_SET_PERMS, 0, "@releaseDomain\0n0\0", 18);
+	fixture_expect_quiet(fd);
 	close(w);
 }
 END_TEST
@@ -599,21 +521,21 @@ START_TEST(test_depth)
 	watch_depth_ok(fd, "/", "r1", "1");
 	watch_depth_ok(fd, "/d/x", "x2", "2");
 
-	write_str(w, "/d", "v");
-	expect_event(fd, "/d", "d0");
-	expect_event(fd, "/d", "d1");
-	expect_event(fd, "/d", "all");
-	expect_event(fd, "/d", "r1");
-	write_str(w, "/d/x", "v");
-	expect_event(fd, "/d/x", "d1");
-	expect_event(fd, "/d/x", "all");
-	expect_event(fd, "/d/x", "x2");
-	write_str(w, "/d/x/y/z", "v");
-	expect_event(fd, "/d/x/y/z", "all");
-	expect_event(fd, "/d/x/y/z", "x2");
-	write_str(w, "/d/x/y/z/deep", "v");
-	expect_event(fd, "/d/x/y/z/deep", "all");
-	expect_quiet(fd);
+	fixture_write_str(w, "/d", "v");
+	fixture_expect_event(fd, "/d", "d0");
+	fixture_expect_event(fd, "/d", "d1");
+	fixture_expect_event(fd, "/d", "all");
+	fixture_expect_event(fd, "/d", "r1");
+	fixture_write_str(w, "/d/x", "v");
+	fixture_expect_event(fd, "/d/x", "d1");
+	fixture_expect_event(fd, "/d/x", "all");
+	fixture_expect_event(fd, "/d/x", "x2");
+	fixture_write_str(w, "/d/x/y/z", "v");
+	fixture_expect_event(fd, "/d/x/y/z", "all");
+	fixture_expect_event(fd, "/d/x/y/z", "x2");
+	fixture_write_str(w, "/d/x/y/z/deep", "v");
+	fixture_expect_event(fd, "/d/x/y/z/deep", "all");
+	fixture_expect_quiet(fd);
 	close(w);
 }
 END_TEST
@@ -630,10 +552,10 @@ START_TEST(test_long_event)
 	memset(path, 'y', sizeof path - 1);
 	memcpy(path, "/l/", 3);
 	path[sizeof path - 1] = '\0';
-	write_str(wr, path, "v");
-	write_str(wr, "/l", "v");
-	expect_event(fd, "/l", tok);
-	expect_quiet(fd);
+	fixture_write_str(wr, path, "v");
+	fixture_write_str(wr, "/l", "v");
+	fixture_expect_event(fd, "/l", tok);
+	fixture_expect_quiet(fd);
 	close(wr);
 }
 END_TEST
@@ -680,8 +602,8 @@ START_TEST(test_watch_errors)
 		ck_assert_uint_eq(h.type, XS_WATCH);
 		ck_assert_uint_eq(h.req_id, 9);
 	}
-	expect_event(fd, "/w", "t");
-	expect_quiet(fd);
+	fixture_expect_event(fd, "/w", "t");
+	fixture_expect_quiet(fd);
 }
 END_TEST
 
@@ -693,7 +615,7 @@ START_TEST(test_unwatch_errors)
 	fixture_expect_error(fd, XS_UNWATCH, 0, "/w\0t\0x", 7, "EINVAL");
 	fixture_expect_error(fd, XS_UNWATCH, 0, "/w\0t\0xx", 7, "ENOENT");
 	watch_ok(fd, "/w", "t");
-	req_ok(fd, XS_UNWATCH, 0, "/w\0t\0xx", 7);
+	fixture_ok(fd, XS_UNWATCH, 0, "/w\0t\0xx", 7);
 }
 END_TEST
 
@@ -710,8 +632,8 @@ START_TEST(test_tx_ids)
 	ck_assert_int_eq(fixture_recv(fd, &h, buf, 10000), 0);
 	ck_assert_uint_eq(h.type, XS_WATCH);
 	ck_assert_uint_eq(h.tx_id, 777);
-	expect_event(fd, "/w", "t");
-	req_ok(fd, XS_UNWATCH, 777, "/w\0t", 5);
+	fixture_expect_event(fd, "/w", "t");
+	fixture_ok(fd, XS_UNWATCH, 777, "/w\0t", 5);
 	fixture_expect_error(fd, XS_RESET_WATCHES, 55, "", 0, "ENOENT");
 }
 END_TEST
@@ -748,11 +670,11 @@ START_TEST(test_slow_watcher)
 	watch_ok(good, "/s", "g");
 	for (i = 0; i < 400; i++) {
 		snprintf(p, sizeof p, "/s/%d", i);
-		write_str(fd, p, "v");
+		fixture_write_str(fd, p, "v");
 	}
 	for (i = 0; i < 400; i++) {
 		snprintf(p, sizeof p, "/s/%d", i);
-		expect_event(good, p, "g");
+		fixture_expect_event(good, p, "g");
 	}
 	/* The slow one gets what was in flight, then the end. */
 	while ((rc = fixture_recv(slow, &h, buf, 10000)) == 0) {
@@ -761,8 +683,8 @@ START_TEST(test_slow_watcher)
 	}
 	ck_assert_int_eq(rc, EPIPE);
 	ck_assert_int_lt(got, 400);
-	write_str(fd, "/s", "after");
-	expect_event(good, "/s", "g");
+	fixture_write_str(fd, "/s", "after");
+	fixture_expect_event(good, "/s", "g");
 	close(slow);
 	close(good);
 }
@@ -785,7 +707,7 @@ START_TEST(test_same_event_dropped)
 	tok[sizeof tok - 1] = '\0';
 	watch_ok(slow, "/d", tok);
 	for (i = 0; i < 2000; i++)
-		write_str(fd, "/d", i % 2 ? "a" : "b");
+		fixture_write_str(fd, "/d", i % 2 ? "a" : "b");
 	/* It is still served: what waited for it, then its reply. */
 	fixture_send(slow, XS_READ, 7, 0, "/d", 3);
 	for (;;) {
@@ -801,8 +723,8 @@ START_TEST(test_same_event_dropped)
 	ck_assert_uint_eq(h.req_id, 7);
 	ck_assert_int_ge(got, 1);
 	ck_assert_int_lt(got, 200);
-	write_str(fd, "/d", "after");
-	expect_event(slow, "/d", tok);
+	fixture_write_str(fd, "/d", "after");
+	fixture_expect_event(slow, "/d", tok);
 	close(slow);
 }
 END_TEST
@@ -852,7 +774,7 @@ START_TEST(test_unrelated_watches)
 	ck_assert_msg(big == small,
 	    "%d writes made %llu probes with 1 watch, %llu with %d more "
 	    "watches elsewhere", writes, small, big, nwatch);
-	expect_quiet(u);
+	fixture_expect_quiet(u);
 	close(u);
 	close(w);
 }
