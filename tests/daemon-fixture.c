@@ -474,12 +474,14 @@ const char *
 fixture_reqv(int fd, uint32_t type, uint32_t *rtype, uint32_t *rlen,
     const char *first, va_list ap)
 {
-	char	buf[XS_PAYLOAD_MAX];
-	size_t	n = 0;
+	char		buf[XS_PAYLOAD_MAX];
+	size_t		n = 0;
+	uint32_t	len;
 
 	if (first != NULL)
 		n = fixture_strings(buf, first, ap);
-	return fixture_req(fd, type, 0, buf, (uint32_t)n, rtype, rlen);
+	return fixture_req(fd, type, 0, buf, (uint32_t)n, rtype,
+	    rlen != NULL ? rlen : &len);
 }
 
 /* A request of strings, its reply. */

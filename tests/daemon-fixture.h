@@ -124,7 +124,10 @@ const char *fixture_type_name(uint32_t type);
  */
 size_t	 fixture_strings(char *buf, const char *first, va_list ap);
 
-/* fixture_req of the strings from first up to NULL (first NULL: none). */
+/*
+ * fixture_req of the strings from first up to NULL (first NULL: none);
+ * rlen may be NULL.
+ */
 const char *fixture_reqv(int fd, uint32_t type, uint32_t *rtype,
 	     uint32_t *rlen, const char *first, va_list ap);
 const char *fixture_reqs(int fd, uint32_t type, uint32_t *rtype,
