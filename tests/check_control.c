@@ -84,13 +84,7 @@ struct usage {
 static void	 setup(void);
 static void	 teardown(void);
 static void	 start(const char *const *);
-static size_t	 payload(char *, const char *, va_list);
 static const char *ctl(uint32_t *, const char *, ...);
-static void	 ctl_ok(const char *, ...);
-static void	 ctl_err(const char *, const char *, ...);
-static void	 ctl_text(const char *, const char *, ...);
-static void	 write_str(const char *, const char *);
-static void	 write_raw(const char *, const void *, uint32_t);
 static void	 parse_usage(const char *, unsigned int, struct usage *);
 static void	 get_usage(unsigned int, struct usage *);
 static char	*slurp(const char *);
@@ -126,124 +120,22 @@ start(const char *const *extra)
 	fd = fixture_connect(&fx);
 }
 
-/*
- * Build a CONTROL payload in buf (XS_PAYLOAD_MAX bytes): first and the
- * strings of ap up to NULL, each with its NUL. Returns its length.
- */
-static size_t
-payload(char *buf, const char *first, va_list ap)
-{
-	const char	*s;
-	size_t		 len = 0, n;
-
-	for (s = first; s != NULL; s = va_arg(ap, const char *)) {
-		n = strlen(s) + 1;
-		ck_assert_uint_le(len + n, XS_PAYLOAD_MAX);
-		memcpy(buf + len, s, n);
-		len += n;
-	}
-	return len;
-}
-
 /* CONTROL outside transactions; *rt gets the reply type. */
 static const char *
 ctl(uint32_t *rt, const char *first, ...)
 {
-	char		 buf[XS_PAYLOAD_MAX];
 	const char	*r;
 	uint32_t	 rl;
-	size_t		 n;
 	va_list		 ap;
 
 	va_start(ap, first);
-	n = payload(buf, first, ap);
+	r = fixture_reqv(fd, XS_CONTROL, rt, &rl, first, ap);
 	va_end(ap);
-	r = fixture_req(fd, XS_CONTROL, 0, buf, (uint32_t)n, rt, &rl);
 	if (*rt != XS_ERROR)
 		ck_assert_msg(rl == strlen(r) + 1,
 		    "CONTROL %s: reply of %u bytes is not one string", first,
 		    rl);
 	return r;
-}
-
-/* A CONTROL command that answers "OK". */
-static void
-ctl_ok(const char *first, ...)
-{
-	char		 buf[XS_PAYLOAD_MAX];
-	const char	*r;
-	size_t		 n;
-	uint32_t	 rt, rl;
-	va_list		 ap;
-
-	va_start(ap, first);
-	n = payload(buf, first, ap);
-	va_end(ap);
-	r = fixture_req(fd, XS_CONTROL, 0, buf, (uint32_t)n, &rt, &rl);
-	ck_assert_msg(rt == XS_CONTROL && rl == 3 && memcmp(r, "OK", 3) == 0,
-	    "CONTROL %s: wanted OK, got type %u \"%s\"", first, rt, r);
-}
-
-/* A CONTROL command that answers ERROR name. */
-static void
-ctl_err(const char *name, const char *first, ...)
-{
-	char		 buf[XS_PAYLOAD_MAX];
-	const char	*r;
-	size_t		 n;
-	uint32_t	 rt, rl;
-	va_list		 ap;
-
-	va_start(ap, first);
-	n = payload(buf, first, ap);
-	va_end(ap);
-	r = fixture_req(fd, XS_CONTROL, 0, buf, (uint32_t)n, &rt, &rl);
-	ck_assert_msg(rt == XS_ERROR && strcmp(r, name) == 0,
-	    "CONTROL %s: wanted %s, got type %u \"%s\"", first, name, rt, r);
-}
-
-/* A CONTROL command whose reply is exactly want and its NUL. */
-static void
-ctl_text(const char *want, const char *first, ...)
-{
-	char		 buf[XS_PAYLOAD_MAX];
-	const char	*r;
-	size_t		 n;
-	uint32_t	 rt, rl;
-	va_list		 ap;
-
-	va_start(ap, first);
-	n = payload(buf, first, ap);
-	va_end(ap);
-	r = fixture_req(fd, XS_CONTROL, 0, buf, (uint32_t)n, &rt, &rl);
-	ck_assert_msg(rt == XS_CONTROL, "CONTROL %s: type %u \"%s\"", first,
-	    rt, r);
-	ck_assert_str_eq(r, want);
-	ck_assert_uint_eq(rl, strlen(want) + 1);
-}
-
-/* WRITE path=value, which must answer OK. */
-static void
-write_str(const char *path, const char *value)
-{
-	write_raw(path, value, (uint32_t)strlen(value));
-}
-
-/* WRITE path and len raw bytes of value. */
-static void
-write_raw(const char *path, const void *value, uint32_t len)
-{
-	char		 buf[XS_PAYLOAD_MAX];
-	const char	*r;
-	size_t		 pl = strlen(path) + 1;
-	uint32_t	 rt, rl;
-
-	ck_assert_uint_le(pl + len, sizeof buf);
-	memcpy(buf, path, pl);
-	memcpy(buf + pl, value, len);
-	r = fixture_req(fd, XS_WRITE, 0, buf, (uint32_t)(pl + len), &rt, &rl);
-	ck_assert_msg(rt == XS_WRITE && strcmp(r, "OK") == 0,
-	    "WRITE %s: type %u \"%s\"", path, rt, r);
 }
 
 /* Parse the reply of "quota DOMID", checking its layout. */
@@ -375,7 +267,8 @@ check_trace_format(const char *text)
 	ck_assert_msg(*text != '\0', "empty trace");
 	while (*p != '\0') {
 		nl = strchr(p, '\n');
-		ck_assert_msg(nl != NULL, "last trace line unterminated: %s", p);
+		ck_assert_msg(nl != NULL, "last trace line unterminated: %s",
+		    p);
 		check_line(p, (size_t)(nl - p));
 		p = nl + 1;
 	}
@@ -420,7 +313,8 @@ check_line(const char *p, size_t len)
 	ck_assert_uint_gt(conn, 0);
 	rest = line + n;
 	if (strcmp(what, "CREATE") == 0 || strcmp(what, "DESTROY") == 0) {
-		ck_assert_msg(sscanf(rest, "connection %31s%n", name, &m) == 1 &&
+		ck_assert_msg(sscanf(rest, "connection %31s%n", name,
+		    &m) == 1 &&
 		    rest[m] == '\0', "bad connection line: %s", line);
 		return;
 	}
@@ -436,7 +330,7 @@ check_line(const char *p, size_t len)
 START_TEST(test_help)
 {
 	start(NULL);
-	ctl_text(help_text, "help", NULL);
+	fixture_answers(fd, XS_CONTROL, help_text, "help", NULL);
 	/* Bytes after the last NUL do not count, as with Xen. */
 	{
 		uint32_t	 rt, rl;
@@ -457,14 +351,14 @@ START_TEST(test_check)
 	int		 i;
 
 	start(NULL);
-	ctl_text("OK", "check", NULL);
+	fixture_answers(fd, XS_CONTROL, "OK", "check", NULL);
 	for (i = 0; i < 50; i++) {
 		snprintf(path, sizeof path, "/check/d%d/n%d", i % 5, i);
-		write_str(path, "value");
+		fixture_write_str(fd, path, "value");
 	}
 	r = fixture_req1(fd, XS_RM, 0, "/check/d3", &rt, &rl);
 	ck_assert_uint_eq(rt, XS_RM);
-	ctl_text("OK", "check", NULL);
+	fixture_answers(fd, XS_CONTROL, "OK", "check", NULL);
 
 	/* In a transaction: its snapshot is checked. */
 	r = fixture_req(fd, XS_TRANSACTION_START, 0, "", 1, &rt, &rl);
@@ -490,19 +384,28 @@ START_TEST(test_quota_show_set)
 	uint32_t	 rt;
 
 	start(NULL);
-	ctl_text(quota_text, "quota", NULL);
-	ctl_text(quota_soft_text, "quota-soft", NULL);
+	fixture_answers(fd, XS_CONTROL, quota_text, "quota", NULL);
+	fixture_answers(fd, XS_CONTROL, quota_soft_text, "quota-soft", NULL);
 
-	ctl_ok("quota", "set", "nodes", "2000", NULL);
-	ctl_ok("quota", "set", "watches", "129", NULL);
-	ctl_ok("quota", "set", "transactions", "11", NULL);
-	ctl_ok("quota", "set", "outstanding", "21", NULL);
-	ctl_ok("quota", "set", "transaction-nodes", "1025", NULL);
-	ctl_ok("quota", "set", "memory", "3000000", NULL);
-	ctl_ok("quota", "set", "node-size", "4096", NULL);
-	ctl_ok("quota", "set", "path-max", "1024", NULL);
-	ctl_ok("quota", "set", "permissions", "6", NULL);
-	ctl_text(
+	fixture_answers(fd, XS_CONTROL, "OK", "quota", "set", "nodes", "2000",
+	    NULL);
+	fixture_answers(fd, XS_CONTROL, "OK", "quota", "set", "watches", "129",
+	    NULL);
+	fixture_answers(fd, XS_CONTROL, "OK", "quota", "set", "transactions",
+	    "11", NULL);
+	fixture_answers(fd, XS_CONTROL, "OK", "quota", "set", "outstanding",
+	    "21", NULL);
+	fixture_answers(fd, XS_CONTROL, "OK", "quota", "set",
+	    "transaction-nodes", "1025", NULL);
+	fixture_answers(fd, XS_CONTROL, "OK", "quota", "set", "memory",
+	    "3000000", NULL);
+	fixture_answers(fd, XS_CONTROL, "OK", "quota", "set", "node-size",
+	    "4096", NULL);
+	fixture_answers(fd, XS_CONTROL, "OK", "quota", "set", "path-max",
+	    "1024", NULL);
+	fixture_answers(fd, XS_CONTROL, "OK", "quota", "set", "permissions",
+	    "6", NULL);
+	fixture_answers(fd, XS_CONTROL,
 	    "Quota settings:\n"
 	    "nodes            :     2000 Nodes per domain\n"
 	    "watches          :      129 Watches per domain\n"
@@ -517,9 +420,10 @@ START_TEST(test_quota_show_set)
 	    "permissions      :        6 Max. number of permissions per "
 	    "node\n", "quota", NULL);
 	/* The soft quota is apart: the hard memory did not change it. */
-	ctl_text(quota_soft_text, "quota-soft", NULL);
-	ctl_ok("quota-soft", "set", "memory", "2500000", NULL);
-	ctl_text("Quota settings:\n"
+	fixture_answers(fd, XS_CONTROL, quota_soft_text, "quota-soft", NULL);
+	fixture_answers(fd, XS_CONTROL, "OK", "quota-soft", "set", "memory",
+	    "2500000", NULL);
+	fixture_answers(fd, XS_CONTROL, "Quota settings:\n"
 	    "memory           :  2500000 Total Xenstore memory per domain "
 	    "(warning level)\n", "quota-soft", NULL);
 	r = ctl(&rt, "quota", NULL);
@@ -537,16 +441,18 @@ START_TEST(test_quota_path_max)
 	size_t			 n = sizeof longp;
 
 	start(NULL);
-	write_str(longp, "1");
-	ctl_ok("quota", "set", "path-max", "16", NULL);
+	fixture_write_str(fd, longp, "1");
+	fixture_answers(fd, XS_CONTROL, "OK", "quota", "set", "path-max", "16",
+	    NULL);
 	memcpy(buf, longp, n);
 	memcpy(buf + n, "2", 1);
 	r = fixture_req(fd, XS_WRITE, 0, buf, (uint32_t)n + 1, &rt, &rl);
 	ck_assert_uint_eq(rt, XS_ERROR);
 	ck_assert_str_eq(r, "EINVAL");
-	write_str("/short", "1");
-	ctl_ok("quota", "set", "path-max", "2048", NULL);
-	write_str(longp, "3");
+	fixture_write_str(fd, "/short", "1");
+	fixture_answers(fd, XS_CONTROL, "OK", "quota", "set", "path-max",
+	    "2048", NULL);
+	fixture_write_str(fd, longp, "3");
 }
 END_TEST
 
@@ -565,8 +471,8 @@ START_TEST(test_quota_domain)
 	ck_assert_int_eq(a.transactions, 0);
 
 	/* Three new nodes: "/q" plus its children "x" and "yy". */
-	write_str("/q/x", "12345");
-	write_str("/q/yy", "");
+	fixture_write_str(fd, "/q/x", "12345");
+	fixture_write_str(fd, "/q/yy", "");
 	get_usage(0, &b);
 	ck_assert_int_eq(b.nodes, a.nodes + 3);
 	/* Each node: value + 5 per permission + name + 1. */
@@ -591,8 +497,8 @@ START_TEST(test_quota_domain)
 	ck_assert_str_eq(r2, copy);
 
 	/* A domain that owns a node is known; one that owns none is not. */
-	ctl_err("ENOENT", "quota", "5", NULL);
-	write_str("/owned", "v");
+	fixture_errors(fd, XS_CONTROL, "ENOENT", "quota", "5", NULL);
+	fixture_write_str(fd, "/owned", "v");
 	r = fixture_req(fd, XS_SET_PERMS, 0, perms, sizeof perms, &rt, &rl);
 	ck_assert_uint_eq(rt, XS_SET_PERMS);
 	get_usage(5, &c);
@@ -600,8 +506,8 @@ START_TEST(test_quota_domain)
 	ck_assert_int_eq(c.memory, 1 + 5 + 5 + 1);
 	ck_assert_int_eq(c.watches, 0);
 	ck_assert_int_eq(c.transactions, 0);
-	ctl_err("ENOENT", "quota", "7", NULL);
-	ctl_err("ENOENT", "quota", "-1", NULL);
+	fixture_errors(fd, XS_CONTROL, "ENOENT", "quota", "7", NULL);
+	fixture_errors(fd, XS_CONTROL, "ENOENT", "quota", "-1", NULL);
 }
 END_TEST
 
@@ -612,7 +518,7 @@ START_TEST(test_memreport)
 	uint32_t	 rt;
 
 	start(NULL);
-	write_str("/mem/a", "1");
+	fixture_write_str(fd, "/mem/a", "1");
 	r = ctl(&rt, "memreport", NULL);
 	ck_assert_uint_eq(rt, XS_CONTROL);
 	ck_assert_msg(strncmp(r, "xsdbd memory report", 19) == 0, "%s", r);
@@ -624,8 +530,8 @@ START_TEST(test_memreport)
 	ck_assert_ptr_nonnull(strstr(r, "\ntrace            : none\n"));
 
 	snprintf(path, sizeof path, "%s/report", fx.dir);
-	ctl_ok("memreport", path, NULL);
-	ctl_ok("memreport", path, NULL);
+	fixture_answers(fd, XS_CONTROL, "OK", "memreport", path, NULL);
+	fixture_answers(fd, XS_CONTROL, "OK", "memreport", path, NULL);
 	text = slurp(path);
 	ck_assert_ptr_nonnull(text);
 	ck_assert_uint_eq(count(text, "xsdbd memory report"), 2);
@@ -633,7 +539,8 @@ START_TEST(test_memreport)
 	free(text);
 
 	/* A relative name is in the database directory. */
-	ctl_ok("memreport", "relative-report", NULL);
+	fixture_answers(fd, XS_CONTROL, "OK", "memreport", "relative-report",
+	    NULL);
 	snprintf(path, sizeof path, "%s/relative-report", fx.db);
 	text = slurp(path);
 	ck_assert_msg(text != NULL, "no %s", path);
@@ -645,11 +552,13 @@ END_TEST
 START_TEST(test_print_live_update)
 {
 	start(NULL);
-	ctl_ok("print", "a line for the log", NULL);
+	fixture_answers(fd, XS_CONTROL, "OK", "print", "a line for the log",
+	    NULL);
 	/* A binary is accepted, then the update is abandoned (-a). */
-	ctl_text("OK", "live-update", "-f", "/bin/true", NULL);
-	ctl_text("OK", "live-update", "-a", NULL);
-	ctl_err("EINVAL", "live-update", NULL);
+	fixture_answers(fd, XS_CONTROL, "OK", "live-update", "-f", "/bin/true",
+	    NULL);
+	fixture_answers(fd, XS_CONTROL, "OK", "live-update", "-a", NULL);
+	fixture_errors(fd, XS_CONTROL, "EINVAL", "live-update", NULL);
 }
 END_TEST
 
@@ -662,7 +571,7 @@ START_TEST(test_trace_option)
 	int			 s2;
 
 	start(extra);
-	write_str("/traced/a", "hello");
+	fixture_write_str(fd, "/traced/a", "hello");
 	(void)fixture_req1(fd, XS_READ, 0, "/traced/a", &rt, &rl);
 	ck_assert_uint_eq(rt, XS_READ);
 	(void)fixture_req1(fd, XS_READ, 0, "/traced/none", &rt, &rl);
@@ -730,17 +639,18 @@ START_TEST(test_trace_control)
 	char	*text, other[256];
 
 	start(NULL);
-	write_str("/before", "0");
-	ctl_ok("log", "on", NULL);	/* no file yet: nothing happens */
-	ctl_ok("logfile", trace_path, NULL);
-	write_str("/first", "1");
-	ctl_ok("print", "marked", NULL);
+	fixture_write_str(fd, "/before", "0");
+	/* No file yet: nothing happens. */
+	fixture_answers(fd, XS_CONTROL, "OK", "log", "on", NULL);
+	fixture_answers(fd, XS_CONTROL, "OK", "logfile", trace_path, NULL);
+	fixture_write_str(fd, "/first", "1");
+	fixture_answers(fd, XS_CONTROL, "OK", "print", "marked", NULL);
 	ck_assert(wait_for(trace_path, "WRITE (/first 1)\n"));
 	ck_assert(wait_for(trace_path, "CONTROL (print marked )\n"));
-	ctl_ok("log", "off", NULL);
-	write_str("/second", "2");
-	ctl_ok("log", "on", NULL);
-	write_str("/third", "3");
+	fixture_answers(fd, XS_CONTROL, "OK", "log", "off", NULL);
+	fixture_write_str(fd, "/second", "2");
+	fixture_answers(fd, XS_CONTROL, "OK", "log", "on", NULL);
+	fixture_write_str(fd, "/third", "3");
 	ck_assert(wait_for(trace_path, "WRITE (/third 3)\n"));
 
 	text = slurp(trace_path);
@@ -753,16 +663,17 @@ START_TEST(test_trace_control)
 
 	/* Another file: tracing moves there; the old one stays. */
 	snprintf(other, sizeof other, "%s/trace-other", fx.dir);
-	ctl_ok("logfile", other, NULL);
-	write_str("/fourth", "4");
+	fixture_answers(fd, XS_CONTROL, "OK", "logfile", other, NULL);
+	fixture_write_str(fd, "/fourth", "4");
 	ck_assert(wait_for(other, "WRITE (/fourth 4)\n"));
 	text = slurp(trace_path);
 	ck_assert_ptr_null(strstr(text, "/fourth"));
 	free(text);
 
 	/* One that cannot be opened changes nothing. */
-	ctl_err("ENOENT", "logfile", "/nonexistent-dir/trace", NULL);
-	write_str("/fifth", "5");
+	fixture_errors(fd, XS_CONTROL, "ENOENT", "logfile",
+	    "/nonexistent-dir/trace", NULL);
+	fixture_write_str(fd, "/fifth", "5");
 	ck_assert(wait_for(other, "WRITE (/fifth 5)\n"));
 	text = slurp(other);
 	check_trace_format(text);
@@ -778,7 +689,7 @@ START_TEST(test_trace_control)
 		snprintf(want, sizeof want, "\ntrace            : %s (on)\n",
 		    other);
 		ck_assert_msg(strstr(r, want) != NULL, "%s", r);
-		ctl_ok("log", "off", NULL);
+		fixture_answers(fd, XS_CONTROL, "OK", "log", "off", NULL);
 		r = ctl(&rt, "memreport", NULL);
 		snprintf(want, sizeof want, "\ntrace            : %s (off)\n",
 		    other);
@@ -794,13 +705,13 @@ START_TEST(test_trace_sighup)
 	char			 moved[300], *text;
 
 	start(extra);
-	write_str("/hup/before", "1");
+	fixture_write_str(fd, "/hup/before", "1");
 	ck_assert(wait_for(trace_path, "WRITE (/hup/before 1)\n"));
 	snprintf(moved, sizeof moved, "%s.1", trace_path);
 	ck_assert_int_eq(rename(trace_path, moved), 0);
 	ck_assert_int_eq(kill(fx.pid, SIGHUP), 0);
 	ck_assert(wait_for(trace_path, "trace reopened by xsdbd"));
-	write_str("/hup/after", "2");
+	fixture_write_str(fd, "/hup/after", "2");
 	ck_assert(wait_for(trace_path, "WRITE (/hup/after 2)\n"));
 
 	text = slurp(trace_path);
@@ -816,7 +727,7 @@ START_TEST(test_trace_sighup)
 	/* A second SIGHUP without moving: the same file goes on. */
 	ck_assert_int_eq(kill(fx.pid, SIGHUP), 0);
 	ck_assert(wait_for(trace_path, "trace reopened by xsdbd"));
-	write_str("/hup/again", "3");
+	fixture_write_str(fd, "/hup/again", "3");
 	ck_assert(wait_for(trace_path, "WRITE (/hup/again 3)\n"));
 	text = slurp(trace_path);
 	ck_assert_ptr_nonnull(strstr(text, "WRITE (/hup/after 2)\n"));
@@ -833,7 +744,7 @@ START_TEST(test_trace_escapes)
 	char			*text;
 
 	start(extra);
-	write_raw("/esc", value, sizeof value);
+	fixture_write_len(fd, "/esc", value, sizeof value);
 	ck_assert(wait_for(trace_path,
 	    "WRITE (/esc a\\x01\\x0a\\\\) \\xff z)\n"));
 	text = slurp(trace_path);
@@ -850,7 +761,7 @@ START_TEST(test_trace_big)
 
 	start(extra);
 	memset(value, 'v', sizeof value);
-	write_raw("/big", value, sizeof value);
+	fixture_write_len(fd, "/big", value, sizeof value);
 	snprintf(want, sizeof want, "WRITE (/big %.*s)\n",
 	    (int)sizeof value, value);
 	ck_assert(wait_for(trace_path, want));
@@ -903,20 +814,28 @@ START_TEST(test_quota_numbers)
 	uint32_t	 rt;
 
 	start(NULL);
-	ctl_ok("quota", "set", "nodes", "1500x", NULL);
-	ctl_ok("quota", "set", "watches", " 77", NULL);
-	ctl_ok("quota", "set", "permissions", "2147483647", NULL);
+	fixture_answers(fd, XS_CONTROL, "OK", "quota", "set", "nodes", "1500x",
+	    NULL);
+	fixture_answers(fd, XS_CONTROL, "OK", "quota", "set", "watches", " 77",
+	    NULL);
+	fixture_answers(fd, XS_CONTROL, "OK", "quota", "set", "permissions",
+	    "2147483647", NULL);
 	r = ctl(&rt, "quota", NULL);
 	ck_assert_ptr_nonnull(strstr(r, "nodes            :     1500 "));
 	ck_assert_ptr_nonnull(strstr(r, "watches          :       77 "));
 	ck_assert_ptr_nonnull(strstr(r, "permissions      : 2147483647 "));
-	ctl_err("EINVAL", "quota", "set", "nodes", "0", NULL);
-	ctl_err("EINVAL", "quota", "set", "nodes", "-5", NULL);
-	ctl_err("EINVAL", "quota", "set", "nodes", "abc", NULL);
-	ctl_err("EINVAL", "quota", "set", "nodes", "2147483648", NULL);
-	ctl_err("EINVAL", "quota", "set", "nodes",
+	fixture_errors(fd, XS_CONTROL, "EINVAL", "quota", "set", "nodes", "0",
+	    NULL);
+	fixture_errors(fd, XS_CONTROL, "EINVAL", "quota", "set", "nodes", "-5",
+	    NULL);
+	fixture_errors(fd, XS_CONTROL, "EINVAL", "quota", "set", "nodes", "abc",
+	    NULL);
+	fixture_errors(fd, XS_CONTROL, "EINVAL", "quota", "set", "nodes",
+	    "2147483648", NULL);
+	fixture_errors(fd, XS_CONTROL, "EINVAL", "quota", "set", "nodes",
 	    "99999999999999999999999", NULL);
-	ctl_err("EINVAL", "quota-soft", "set", "memory", "0", NULL);
+	fixture_errors(fd, XS_CONTROL, "EINVAL", "quota-soft", "set", "memory",
+	    "0", NULL);
 	r = ctl(&rt, "quota", NULL);
 	ck_assert_ptr_nonnull(strstr(r, "nodes            :     1500 "));
 }
@@ -946,9 +865,9 @@ START_TEST(test_bad_payloads)
 	r = fixture_req(fd, XS_CONTROL, 0, "print\0a\0", 8, &rt, &rl);
 	ck_assert_uint_eq(rt, XS_CONTROL);
 	ck_assert_str_eq(r, "OK");
-	ctl_err("EINVAL", "nope", NULL);
-	ctl_err("EINVAL", "HELP", NULL);
-	ctl_err("EINVAL", "debug", NULL);
+	fixture_errors(fd, XS_CONTROL, "EINVAL", "nope", NULL);
+	fixture_errors(fd, XS_CONTROL, "EINVAL", "HELP", NULL);
+	fixture_errors(fd, XS_CONTROL, "EINVAL", "debug", NULL);
 }
 END_TEST
 
@@ -956,30 +875,33 @@ END_TEST
 START_TEST(test_bad_arguments)
 {
 	start(NULL);
-	ctl_err("EINVAL", "help", "x", NULL);
-	ctl_err("EINVAL", "check", "x", NULL);
-	ctl_err("EINVAL", "check", "", NULL);
-	ctl_err("EINVAL", "log", NULL);
-	ctl_err("EINVAL", "log", "maybe", NULL);
-	ctl_err("EINVAL", "log", "on", "x", NULL);
-	ctl_err("EINVAL", "logfile", NULL);
-	ctl_err("EINVAL", "logfile", "", NULL);
-	ctl_err("EINVAL", "logfile", "a", "b", NULL);
-	ctl_err("EINVAL", "print", NULL);
-	ctl_err("EINVAL", "print", "a", "b", NULL);
-	ctl_err("EINVAL", "quota", "0", "1", NULL);
-	ctl_err("EINVAL", "quota", "set", NULL);
-	ctl_err("EINVAL", "quota", "set", "nodes", NULL);
-	ctl_err("EINVAL", "quota", "set", "nodes", "5", "6", NULL);
-	ctl_err("EINVAL", "quota", "set", "bogus", "3", NULL);
-	ctl_err("EINVAL", "quota-soft", "x", NULL);
-	ctl_err("EINVAL", "quota-soft", "set", "nodes", "3", NULL);
-	ctl_err("EINVAL", "memreport", "a", "b", NULL);
-	ctl_err("EINVAL", "memreport", "", NULL);
-	ctl_err("EINVAL", "live-update", NULL);
+	fixture_errors(fd, XS_CONTROL, "EINVAL", "help", "x", NULL);
+	fixture_errors(fd, XS_CONTROL, "EINVAL", "check", "x", NULL);
+	fixture_errors(fd, XS_CONTROL, "EINVAL", "check", "", NULL);
+	fixture_errors(fd, XS_CONTROL, "EINVAL", "log", NULL);
+	fixture_errors(fd, XS_CONTROL, "EINVAL", "log", "maybe", NULL);
+	fixture_errors(fd, XS_CONTROL, "EINVAL", "log", "on", "x", NULL);
+	fixture_errors(fd, XS_CONTROL, "EINVAL", "logfile", NULL);
+	fixture_errors(fd, XS_CONTROL, "EINVAL", "logfile", "", NULL);
+	fixture_errors(fd, XS_CONTROL, "EINVAL", "logfile", "a", "b", NULL);
+	fixture_errors(fd, XS_CONTROL, "EINVAL", "print", NULL);
+	fixture_errors(fd, XS_CONTROL, "EINVAL", "print", "a", "b", NULL);
+	fixture_errors(fd, XS_CONTROL, "EINVAL", "quota", "0", "1", NULL);
+	fixture_errors(fd, XS_CONTROL, "EINVAL", "quota", "set", NULL);
+	fixture_errors(fd, XS_CONTROL, "EINVAL", "quota", "set", "nodes", NULL);
+	fixture_errors(fd, XS_CONTROL, "EINVAL", "quota", "set", "nodes", "5",
+	    "6", NULL);
+	fixture_errors(fd, XS_CONTROL, "EINVAL", "quota", "set", "bogus", "3",
+	    NULL);
+	fixture_errors(fd, XS_CONTROL, "EINVAL", "quota-soft", "x", NULL);
+	fixture_errors(fd, XS_CONTROL, "EINVAL", "quota-soft", "set", "nodes",
+	    "3", NULL);
+	fixture_errors(fd, XS_CONTROL, "EINVAL", "memreport", "a", "b", NULL);
+	fixture_errors(fd, XS_CONTROL, "EINVAL", "memreport", "", NULL);
+	fixture_errors(fd, XS_CONTROL, "EINVAL", "live-update", NULL);
 	/* Nothing changed. */
-	ctl_text(quota_text, "quota", NULL);
-	ctl_text(quota_soft_text, "quota-soft", NULL);
+	fixture_answers(fd, XS_CONTROL, quota_text, "quota", NULL);
+	fixture_answers(fd, XS_CONTROL, quota_soft_text, "quota-soft", NULL);
 }
 END_TEST
 
@@ -989,24 +911,26 @@ START_TEST(test_bad_files)
 	char	path[256];
 
 	start(NULL);
-	ctl_err("ENOENT", "memreport", "/nonexistent-dir/report", NULL);
-	ctl_err("ENOENT", "logfile", "/nonexistent-dir/trace", NULL);
+	fixture_errors(fd, XS_CONTROL, "ENOENT", "memreport",
+	    "/nonexistent-dir/report", NULL);
+	fixture_errors(fd, XS_CONTROL, "ENOENT", "logfile",
+	    "/nonexistent-dir/trace", NULL);
 	/* A directory is no file. */
-	ctl_err("EISDIR", "logfile", fx.dir, NULL);
+	fixture_errors(fd, XS_CONTROL, "EISDIR", "logfile", fx.dir, NULL);
 	snprintf(path, sizeof path, "%s", fx.dir);
-	ctl_err("EISDIR", "memreport", path, NULL);
+	fixture_errors(fd, XS_CONTROL, "EISDIR", "memreport", path, NULL);
 	/*
 	 * A FIFO nobody reads: refused at once (ENXIO, which travels as
 	 * EINVAL), not waited for.
 	 */
 	snprintf(path, sizeof path, "%s/fifo", fx.dir);
 	ck_assert_int_eq(mkfifo(path, 0600), 0);
-	ctl_err("EINVAL", "logfile", path, NULL);
-	ctl_err("EINVAL", "memreport", path, NULL);
+	fixture_errors(fd, XS_CONTROL, "EINVAL", "logfile", path, NULL);
+	fixture_errors(fd, XS_CONTROL, "EINVAL", "memreport", path, NULL);
 	/* Tracing stayed off, and "log on" has no file to open. */
-	ctl_ok("log", "on", NULL);
-	write_str("/still", "1");
-	ctl_ok("check", NULL);
+	fixture_answers(fd, XS_CONTROL, "OK", "log", "on", NULL);
+	fixture_write_str(fd, "/still", "1");
+	fixture_answers(fd, XS_CONTROL, "OK", "check", NULL);
 }
 END_TEST
 

@@ -564,17 +564,24 @@ fixture_errors(int fd, uint32_t type, const char *name,
 	    first != NULL ? first : "", name, fixture_type_name(rt), r);
 }
 
+/* WRITE path and len bytes of value. */
+void
+fixture_write_len(int fd, const char *path, const void *value, uint32_t len)
+{
+	char	buf[XS_PAYLOAD_MAX];
+	size_t	pl = strlen(path) + 1;
+
+	ck_assert_uint_le(pl + len, sizeof buf);
+	memcpy(buf, path, pl);
+	memcpy(buf + pl, value, len);
+	fixture_ok(fd, XS_WRITE, 0, buf, (uint32_t)(pl + len));
+}
+
 /* WRITE path = value. */
 void
 fixture_write_str(int fd, const char *path, const char *value)
 {
-	char	buf[XS_PAYLOAD_MAX];
-	size_t	pl = strlen(path) + 1, vl = strlen(value);
-
-	ck_assert_uint_le(pl + vl, sizeof buf);
-	memcpy(buf, path, pl);
-	memcpy(buf + pl, value, vl);
-	fixture_ok(fd, XS_WRITE, 0, buf, (uint32_t)(pl + vl));
+	fixture_write_len(fd, path, value, (uint32_t)strlen(value));
 }
 
 /* READ path gives these bytes. */

@@ -153,6 +153,10 @@ void	 fixture_answers(int fd, uint32_t type, const char *want,
 void	 fixture_errors(int fd, uint32_t type, const char *name,
 	     const char *first, ...);
 
+/* WRITE path and the len bytes of value answers OK. */
+void	 fixture_write_len(int fd, const char *path, const void *value,
+	     uint32_t len);
+
 /* WRITE path = value (no NUL after the value) answers OK. */
 void	 fixture_write_str(int fd, const char *path, const char *value);
 
