@@ -228,11 +228,5 @@ domain_suite(void)
 int
 main(void)
 {
-	SRunner	*sr = srunner_create(domain_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return fixture_main(domain_suite());
 }

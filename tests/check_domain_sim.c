@@ -693,5 +693,5 @@ domain_sim_suite(void)
 int
 main(void)
 {
-	return gf_main(domain_sim_suite());
+	return fixture_main(domain_sim_suite());
 }

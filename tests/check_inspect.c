@@ -1077,11 +1077,5 @@ inspect_suite(void)
 int
 main(void)
 {
-	SRunner	*sr = srunner_create(inspect_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return (failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
+	return fixture_main(inspect_suite());
 }

@@ -916,5 +916,5 @@ lu_suite(void)
 int
 main(void)
 {
-	return gf_main(lu_suite());
+	return fixture_main(lu_suite());
 }

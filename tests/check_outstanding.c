@@ -238,5 +238,5 @@ outstanding_suite(void)
 int
 main(void)
 {
-	return gf_main(outstanding_suite());
+	return fixture_main(outstanding_suite());
 }

@@ -536,5 +536,5 @@ perm_guest_suite(void)
 int
 main(void)
 {
-	return gf_main(perm_guest_suite());
+	return fixture_main(perm_guest_suite());
 }

@@ -634,5 +634,5 @@ quota_guest_suite(void)
 int
 main(void)
 {
-	return gf_main(quota_guest_suite());
+	return fixture_main(quota_guest_suite());
 }

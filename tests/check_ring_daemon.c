@@ -708,5 +708,5 @@ ring_daemon_suite(void)
 int
 main(void)
 {
-	return gf_main(ring_daemon_suite());
+	return fixture_main(ring_daemon_suite());
 }

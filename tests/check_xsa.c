@@ -1067,5 +1067,5 @@ xsa_suite(void)
 int
 main(void)
 {
-	return gf_main(xsa_suite());
+	return fixture_main(xsa_suite());
 }

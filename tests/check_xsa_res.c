@@ -999,5 +999,5 @@ xsa_res_suite(void)
 int
 main(void)
 {
-	return gf_main(xsa_res_suite());
+	return fixture_main(xsa_res_suite());
 }

@@ -32,6 +32,7 @@ static pid_t	fixture_spawn(struct fixture *, const char *const *);
 static int	fixture_wait_gone(struct fixture *);
 static void	fixture_sanitizer_env(const char *, const char *);
 static void	fixture_no_reports(const struct fixture *);
+static void	fixture_reap(void);
 
 /* Make the run directory and paths. */
 void
@@ -659,4 +660,56 @@ fixture_expect_quiet(int fd)
 	ck_assert_msg(h.type == XS_GET_DOMAIN_PATH && h.req_id == id,
 	    "wanted quiet, got %s \"%s\" (req_id %#x)",
 	    fixture_type_name(h.type), buf, h.req_id);
+}
+
+/*
+ * A failed assertion ends a test's process before its teardown: its
+ * daemon, reparented to us, is killed here.
+ */
+static void
+fixture_reap(void)
+{
+	struct dirent	*de;
+	DIR		*d;
+	FILE		*f;
+	char		 path[300], *p, line[512];
+	long		 ppid;
+	pid_t		 pid;
+
+	if ((d = opendir("/proc")) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		if ((pid = (pid_t)strtol(de->d_name, &p, 10)) <= 0 ||
+		    *p != '\0')
+			continue;
+		snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
+		if ((f = fopen(path, "r")) == NULL)
+			continue;
+		ppid = 0;
+		/* pid (comm) state ppid: comm may hold spaces. */
+		if (fgets(line, sizeof line, f) != NULL &&
+		    (p = strrchr(line, ')')) != NULL)
+			sscanf(p + 1, " %*c %ld", &ppid);
+		fclose(f);
+		if (ppid == (long)getpid()) {
+			kill(pid, SIGKILL);
+			waitpid(pid, NULL, 0);
+		}
+	}
+	closedir(d);
+}
+
+/* Run a suite. */
+int
+fixture_main(Suite *s)
+{
+	SRunner	*sr = srunner_create(s);
+	int	 failed;
+
+	(void)prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+	srunner_run_all(sr, CK_ENV);
+	fixture_reap();
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -13,6 +13,7 @@
 
 #include <sys/types.h>
 
+#include <check.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -178,5 +179,12 @@ void	 fixture_expect_event(int fd, const char *path, const char *token);
  * (the daemon queues the events of a change before its reply).
  */
 void	 fixture_expect_quiet(int fd);
+
+/*
+ * Run the suite with this process as the subreaper of the daemons, kill
+ * those a failed test left behind (an assertion ends a test's process
+ * before its teardown); EXIT_SUCCESS if all passed.
+ */
+int	 fixture_main(Suite *);
 
 #endif /* DAEMON_FIXTURE_H */

@@ -4,12 +4,7 @@
  */
 #include "config.h"
 
-#include <sys/prctl.h>
-#include <sys/wait.h>
-
 #include <check.h>
-#include <dirent.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,7 +22,6 @@ int		 gf_fd = -1;
 static const char *gf_extra[32];
 
 static void	 gf_no_reply(const struct sim_guest *, const char *, int);
-static void	 gf_reap(void);
 
 /* A simulator directory and the daemon's paths. */
 void
@@ -300,56 +294,4 @@ gf_events_at(struct sim_guest *g, const char *want, int line)
 	}
 	ck_assert_msg(strcmp(got, want) == 0, "line %d: events \"%s\", "
 	    "wanted \"%s\"", line, got, want);
-}
-
-/*
- * A failed assertion ends a test's process before its teardown: its
- * daemon, reparented to us, is killed here.
- */
-static void
-gf_reap(void)
-{
-	struct dirent	*de;
-	DIR		*d;
-	FILE		*f;
-	char		 path[300], *p, line[512];
-	long		 ppid;
-	pid_t		 pid;
-
-	if ((d = opendir("/proc")) == NULL)
-		return;
-	while ((de = readdir(d)) != NULL) {
-		if ((pid = (pid_t)strtol(de->d_name, &p, 10)) <= 0 ||
-		    *p != '\0')
-			continue;
-		snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
-		if ((f = fopen(path, "r")) == NULL)
-			continue;
-		ppid = 0;
-		/* pid (comm) state ppid: comm may hold spaces. */
-		if (fgets(line, sizeof line, f) != NULL &&
-		    (p = strrchr(line, ')')) != NULL)
-			sscanf(p + 1, " %*c %ld", &ppid);
-		fclose(f);
-		if (ppid == (long)getpid()) {
-			kill(pid, SIGKILL);
-			waitpid(pid, NULL, 0);
-		}
-	}
-	closedir(d);
-}
-
-/* Run a suite. */
-int
-gf_main(Suite *s)
-{
-	SRunner	*sr = srunner_create(s);
-	int	 failed;
-
-	(void)prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
-	srunner_run_all(sr, CK_ENV);
-	gf_reap();
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

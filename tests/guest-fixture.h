@@ -12,7 +12,6 @@
 #ifndef GUEST_FIXTURE_H
 #define GUEST_FIXTURE_H
 
-#include <check.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -108,11 +107,5 @@ unsigned long long gf_usage(unsigned int domid, const char *what);
 void		 gf_events_at(struct sim_guest *g, const char *want,
 		     int line);
 #define gf_events_are(g, want)	gf_events_at((g), (want), __LINE__)
-
-/*
- * Run the suite with this process as the subreaper of the daemons, kill
- * those a failed test left behind; EXIT_SUCCESS if all passed.
- */
-int		 gf_main(Suite *s);
 
 #endif /* GUEST_FIXTURE_H */
