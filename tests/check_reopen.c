@@ -408,11 +408,5 @@ reopen_suite(void)
 int
 main(void)
 {
-	SRunner	*sr = srunner_create(reopen_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return (failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
+	return st_main(reopen_suite());
 }

@@ -35,19 +35,14 @@ static Suite	*collide_suite(void);
 static void
 setup(void)
 {
-	dir = st_tmpdir();
-	s = st_open(dir, 0);
+	st_fresh(&dir, &s);
 }
 
 /* Close and remove it. */
 static void
 teardown(void)
 {
-	if (s != NULL)
-		store_close(s);
-	s = NULL;
-	st_rmdir(dir);
-	dir = NULL;
+	st_fresh_done(&dir, &s);
 }
 
 /* "/c/" + 600 'x' + "n<i>": the first 500 bytes are the same for all. */
@@ -275,11 +270,5 @@ collide_suite(void)
 int
 main(void)
 {
-	SRunner	*sr = srunner_create(collide_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return (failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
+	return st_main(collide_suite());
 }

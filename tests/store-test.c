@@ -283,3 +283,35 @@ st_make_path(const char *prefix, size_t len, char c)
 	ck_assert_uint_eq(strlen(p), len);
 	return (p);
 }
+
+/* A fresh store per test. */
+void
+st_fresh(char **dir, struct store **s)
+{
+	*dir = st_tmpdir();
+	*s = st_open(*dir, 0);
+}
+
+/* Close and remove it. */
+void
+st_fresh_done(char **dir, struct store **s)
+{
+	if (*s != NULL)
+		store_close(*s);
+	*s = NULL;
+	st_rmdir(*dir);
+	*dir = NULL;
+}
+
+/* Run a suite. */
+int
+st_main(Suite *su)
+{
+	SRunner	*sr = srunner_create(su);
+	int	 failed;
+
+	srunner_run_all(sr, CK_ENV);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return (failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
+}

@@ -7,6 +7,7 @@
 #ifndef STORE_TEST_H
 #define STORE_TEST_H
 
+#include <check.h>
 #include <lmdb.h>
 
 #include "store.h"
@@ -27,6 +28,17 @@ char		*st_tmpdir(void);
 
 /* Remove a directory and everything in it, then free its name. */
 void		 st_rmdir(char *);
+
+/*
+ * The fixture of a store suite: a fresh directory in *dir with a store
+ * open in it in *s; st_fresh_done closes the store (if still open) and
+ * removes the directory.
+ */
+void		 st_fresh(char **dir, struct store **s);
+void		 st_fresh_done(char **dir, struct store **s);
+
+/* Run a suite; EXIT_SUCCESS if every test passed. */
+int		 st_main(Suite *);
 
 /* Open a store in dir with a map of map_size bytes (0: default). */
 struct store	*st_open(const char *, size_t);
