@@ -19,7 +19,7 @@
 #include "daemon-fixture.h"
 
 static struct fixture	 fx;
-static int		 fd;
+static int		 fd = -1;
 
 static void	setup(void);
 static void	teardown(void);
@@ -30,17 +30,14 @@ static void	expect_reply(int, uint32_t, const void *, uint32_t,
 static void
 setup(void)
 {
-	fixture_init(&fx);
-	fixture_up(&fx, NULL);
-	fd = fixture_connect(&fx);
+	fd = fixture_serve(&fx, NULL);
 }
 
 /* Stop the daemon. */
 static void
 teardown(void)
 {
-	close(fd);
-	fixture_fini(&fx);
+	fixture_done(&fx, &fd);
 }
 
 /* A request answers its own type with exactly this payload. */

@@ -17,7 +17,7 @@
 #include "daemon-fixture.h"
 
 static struct fixture	 fx;
-static int		 fd;
+static int		 fd = -1;
 
 static void	setup(void);
 static void	teardown(void);
@@ -30,17 +30,14 @@ static int	tx_read(int, uint32_t, const char *, char *, size_t);
 static void
 setup(void)
 {
-	fixture_init(&fx);
-	fixture_up(&fx, NULL);
-	fd = fixture_connect(&fx);
+	fd = fixture_serve(&fx, NULL);
 }
 
 /* Stop the daemon. */
 static void
 teardown(void)
 {
-	close(fd);
-	fixture_fini(&fx);
+	fixture_done(&fx, &fd);
 }
 
 /* TRANSACTION_START: the new id. */

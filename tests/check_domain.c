@@ -17,7 +17,7 @@
 #include "daemon-fixture.h"
 
 static struct fixture	 fx;
-static int		 fd;
+static int		 fd = -1;
 
 static void	 setup(void);
 static void	 teardown(void);
@@ -32,17 +32,14 @@ static void	 expect_err_tx(int, uint32_t, uint32_t, const void *,
 static void
 setup(void)
 {
-	fixture_init(&fx);
-	fixture_up(&fx, NULL);
-	fd = fixture_connect(&fx);
+	fd = fixture_serve(&fx, NULL);
 }
 
 /* Stop the daemon. */
 static void
 teardown(void)
 {
-	close(fd);
-	fixture_fini(&fx);
+	fixture_done(&fx, &fd);
 }
 
 /* A request of type answering its own type with the string want. */

@@ -43,10 +43,7 @@ setup(void)
 static void
 teardown(void)
 {
-	if (fd != -1)
-		close(fd);
-	fd = -1;
-	fixture_fini(&fx);
+	fixture_done(&fx, &fd);
 }
 
 /* Start the daemon with extra arguments and connect to it. */

@@ -24,7 +24,7 @@
 #define NWATCHERS	100
 
 static struct fixture	 fx;
-static int		 fd;
+static int		 fd = -1;
 
 static void	 setup(void);
 static void	 setup_small(void);
@@ -44,9 +44,7 @@ static unsigned long long index_probes(int);
 static void
 setup(void)
 {
-	fixture_init(&fx);
-	fixture_up(&fx, NULL);
-	fd = fixture_connect(&fx);
+	fd = fixture_serve(&fx, NULL);
 }
 
 /*
@@ -59,17 +57,14 @@ setup_small(void)
 	const char *const	 extra[] = { "--out-max", "65536", "-W", "2",
 	    NULL };
 
-	fixture_init(&fx);
-	fixture_up(&fx, extra);
-	fd = fixture_connect(&fx);
+	fd = fixture_serve(&fx, extra);
 }
 
 /* Stop the daemon. */
 static void
 teardown(void)
 {
-	close(fd);
-	fixture_fini(&fx);
+	fixture_done(&fx, &fd);
 }
 
 /* Build "a\0b\0" into buf; its length. */

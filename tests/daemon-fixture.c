@@ -262,6 +262,25 @@ fixture_fini(struct fixture *f)
 	f->dir[0] = '\0';
 }
 
+/* A daemon and a connection to it. */
+int
+fixture_serve(struct fixture *f, const char *const *extra)
+{
+	fixture_init(f);
+	fixture_up(f, extra);
+	return fixture_connect(f);
+}
+
+/* Close the connection, stop the daemon, clean up. */
+void
+fixture_done(struct fixture *f, int *fd)
+{
+	if (*fd != -1)
+		close(*fd);
+	*fd = -1;
+	fixture_fini(f);
+}
+
 /* A raw connection. */
 int
 fixture_connect(const struct fixture *f)

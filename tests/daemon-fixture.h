@@ -64,6 +64,14 @@ void	 fixture_kill(struct fixture *);
  */
 void	 fixture_fini(struct fixture *);
 
+/*
+ * The usual fixture of a socket suite: fixture_init, fixture_up with
+ * extra, then a connection, whose fd it returns. fixture_done closes *fd
+ * if open (setting it to -1) and calls fixture_fini.
+ */
+int	 fixture_serve(struct fixture *, const char *const *extra);
+void	 fixture_done(struct fixture *, int *fd);
+
 /* A new raw connection to the daemon (fails the test on error). */
 int	 fixture_connect(const struct fixture *);
 
