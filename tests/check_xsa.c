@@ -26,8 +26,6 @@
 
 #define QUIET_REQ_ID	0x5a5au
 
-static void	 setup(void);
-static void	 teardown(void);
 static void	 d0_event(const char *, const char *);
 static void	 d0_quiet(void);
 static void	 d0_watch(const char *, const char *);
@@ -37,20 +35,6 @@ static void	 d0_is(uint32_t, const char *, const char *);
 static void	 d0_release_two(const char *, const char *, unsigned int);
 static void	 oversize(struct sim_guest *);
 static void	 die(unsigned int);
-
-/* Nothing to start: each test starts the daemon with its options. */
-static void
-setup(void)
-{
-	gf_fd = -1;
-}
-
-/* Stop the daemon, remove the simulator's directory. */
-static void
-teardown(void)
-{
-	gf_fini();
-}
 
 /* The next message to dom0 is this watch event. */
 static void
@@ -1029,8 +1013,9 @@ xsa_suite(void)
 	Suite	*s = suite_create("xsa");
 	TCase	*tc;
 
+	/* Each test starts the daemon with its options (xsa_start). */
 	tc = tcase_create("core");
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, NULL, gf_fini);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_xsa115);
 	tcase_add_test(tc, test_xsa352);
@@ -1043,7 +1028,7 @@ xsa_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("limits");
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, NULL, gf_fini);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_xsa72);
 	tcase_add_test(tc, test_xsa323);
@@ -1052,7 +1037,7 @@ xsa_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("errors");
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, NULL, gf_fini);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_xsa38);
 	tcase_add_test(tc, test_xsa233);

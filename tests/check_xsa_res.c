@@ -31,8 +31,6 @@
 
 #define HOME		"/local/domain/5"
 
-static void	 setup(void);
-static void	 teardown(void);
 static void	 d0_sync(void);
 static unsigned int flood_unread(struct sim_guest *, const void *, size_t,
 		    size_t *);
@@ -46,20 +44,6 @@ static pid_t	 flood_start(struct sim_guest *, uint32_t, const char *,
 		    size_t, uint32_t, const char *, size_t);
 static void	 flood_stop(pid_t);
 static int	 d0_backend_txn(void);
-
-/* Nothing to start: each test starts the daemon with its options. */
-static void
-setup(void)
-{
-	gf_fd = -1;
-}
-
-/* Stop the daemon, remove the simulator's directory. */
-static void
-teardown(void)
-{
-	gf_fini();
-}
 
 /* A dom0 round trip: the daemon has handled what guests raised before. */
 static void
@@ -964,8 +948,9 @@ xsa_res_suite(void)
 	Suite	*s = suite_create("xsa_res");
 	TCase	*tc;
 
+	/* Each test starts the daemon with its options (xsa_start). */
 	tc = tcase_create("core");
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, NULL, gf_fini);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_xsa415);
 	tcase_add_test(tc, test_xsa421);
@@ -974,7 +959,7 @@ xsa_res_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("limits");
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, NULL, gf_fini);
 	tcase_set_timeout(tc, 180);
 	tcase_add_test(tc, test_xsa206);
 	tcase_add_test(tc, test_xsa272);
@@ -988,7 +973,7 @@ xsa_res_suite(void)
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("errors");
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, NULL, gf_fini);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_xsa414);
 	suite_add_tcase(s, tc);
