@@ -35,27 +35,17 @@
 
 static struct sim_guest	*g5;
 
-static void	 setup(void);
 static void	 teardown(void);
 static void	 start(const char *const *);
 static void	 pipeline(unsigned int);
 static unsigned int count_written(unsigned int);
 static void	 take_all(unsigned int);
 
-/* A run directory for each test; the test starts the daemon. */
-static void
-setup(void)
-{
-	gf_init();
-	g5 = NULL;
-}
-
 /* Stop the daemon and remove the simulator's directory. */
 static void
 teardown(void)
 {
-	if (g5 != NULL)
-		sim_guest_free(g5);
+	sim_guest_free(g5);
 	g5 = NULL;
 	gf_fini();
 }
@@ -224,7 +214,7 @@ outstanding_suite(void)
 
 	s = suite_create("outstanding");
 	tc = tcase_create("limits");
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, gf_init, teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_quota);
 	tcase_add_test(tc, test_default);

@@ -54,8 +54,7 @@ setup_priv(void)
 static void
 teardown(void)
 {
-	if (g5 != NULL)
-		sim_guest_free(g5);
+	sim_guest_free(g5);
 	g5 = NULL;
 	gf_fini();
 }

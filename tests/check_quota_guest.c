@@ -28,26 +28,16 @@
 
 static struct sim_guest	*g5;
 
-static void	 setup(void);
 static void	 teardown(void);
 static void	 start(const char *const *);
 static void	 d0_is(const char *, const char *, const char *);
 static uint32_t	 gtx_reads(unsigned int);
 
-/* A run directory for each test; the test starts the daemon. */
-static void
-setup(void)
-{
-	gf_init();
-	g5 = NULL;
-}
-
 /* Stop the daemon and remove the simulator's directory. */
 static void
 teardown(void)
 {
-	if (g5 != NULL)
-		sim_guest_free(g5);
+	sim_guest_free(g5);
 	g5 = NULL;
 	gf_fini();
 }
@@ -606,14 +596,14 @@ quota_guest_suite(void)
 	s = suite_create("quota_guest");
 
 	tc = tcase_create("core");
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, gf_init, teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_domain_quota);
 	tcase_add_test(tc, test_memory);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("limits");
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, gf_init, teardown);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_nodes);
 	tcase_add_test(tc, test_nodes_txn);
