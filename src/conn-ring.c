@@ -13,7 +13,9 @@
  * for room or for data. Messages may be split anywhere, across the end of
  * the buffer and across notifications; conn.c reassembles them.
  *
- * A ring is served when its event fires and, while it has bytes the
+ * A ring is served when its event fires, in the turn after any turn that
+ * read from it (a guest that added bytes before the commit moved req_cons
+ * does not notify, see conn_ring_read) and, while it has bytes the
  * connection wants, once per loop turn after that (a zero timer, which
  * libevent runs after the turn's other events). It is served at most once
  * per turn: an event that comes again in the same turn (a guest that
@@ -152,6 +154,14 @@ conn_ring_read(struct conn *c, void *buf, size_t len, size_t *done)
 	}
 	if (*done == 0)
 		return 0;
+	/*
+	 * A Linux guest raises its event only when it finds req_cons at the
+	 * producer index it started from (xenbus_comms.c, xb_write): when
+	 * it believes everything it sent before was consumed. What it adds
+	 * between this read and the commit that moves req_cons comes
+	 * without an event, so look again next turn, after the commit.
+	 */
+	conn_ring_kick(cr);
 	if (xs_frame_scan(&cr->frame, buf, *done, NULL) != 0) {
 		*done = 0;
 		conn_ring_violation(c, XS_RING_ERROR_PROTO,
@@ -316,6 +326,12 @@ conn_ring_serve(struct conn *c)
 		return;
 	}
 	cr->served = true;
+	/*
+	 * req_cons, stored at the last commit, before req_prod is read: a
+	 * guest stores req_prod before it reads req_cons to decide whether
+	 * to notify, so one of the two sides sees the other's store.
+	 */
+	xs_ring_fence();
 	if (xs_ring_load(&cr->page->connection) == XS_RING_RECONNECT) {
 		log_debug("domain %u asks to reconnect its ring", cr->domid);
 		conn_ring_reset(c);

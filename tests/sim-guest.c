@@ -319,14 +319,25 @@ int
 sim_guest_put(struct sim_guest *g, const void *buf, size_t len,
     size_t *done)
 {
-	int	rc;
+	uint32_t	prod;
+	int		rc;
 
 	if (g->chunk > 0 && len > g->chunk)
 		len = g->chunk;
+	prod = xs_ring_load(&g->ring->req_prod);
 	if ((rc = xs_ring_write(g->ring, XS_RING_REQ, buf, len, done)) != 0)
 		return rc;
-	if (*done > 0)
-		sim_guest_kick(g);
+	if (*done == 0)
+		return 0;
+	if (g->linux_notify) {
+		/* req_prod is stored before req_cons is read. */
+		xs_ring_fence();
+		if (xs_ring_load(&g->ring->req_cons) != prod) {
+			g->quiet++;
+			return 0;
+		}
+	}
+	sim_guest_kick(g);
 	return 0;
 }
 

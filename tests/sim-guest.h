@@ -47,6 +47,7 @@ struct sim_guest {
 
 	size_t			 chunk;	/* most bytes put at once (0: any) */
 	bool			 lockstep; /* wait until each piece is taken */
+	bool			 linux_notify; /* raise the event as Linux does */
 	uint32_t		 next_req_id;
 
 	/* The message being taken from rsp. */
@@ -61,6 +62,7 @@ struct sim_guest {
 	char			 ev[XS_PAYLOAD_MAX + 1];
 
 	uint64_t		 kicks;	/* events raised */
+	uint64_t		 quiet;	/* puts without one (linux_notify) */
 	uint64_t		 wakeups; /* notifications received */
 };
 
@@ -104,7 +106,10 @@ int	 sim_guest_wait(struct sim_guest *g, int timeout_ms);
 
 /*
  * Put up to len bytes in req (at most g->chunk), raising the event if any
- * went in. Returns 0 with *done (0: full), or EPROTO for broken indices.
+ * went in; with linux_notify, only if req_cons was where req_prod stood
+ * before the put, as Linux's xenbus does (xb_write): a daemon that has
+ * not consumed what came before is expected to look again by itself.
+ * Returns 0 with *done (0: full), or EPROTO for broken indices.
  */
 int	 sim_guest_put(struct sim_guest *g, const void *buf, size_t len,
 	     size_t *done);
