@@ -132,6 +132,10 @@ struct store {
 	bool			 read_only;
 	bool			 writemap;	/* MDB_WRITEMAP: no nesting */
 
+	void			*trim_addr;	/* the map, for store_trim */
+	size_t			 trim_len;
+	uint64_t		 trim_epoch;	/* epoch when found */
+
 	store_perm_live_fn	*perm_live;	/* store_set_perm_live */
 	void			*perm_arg;
 	uint32_t		 perm_heir;

@@ -61,7 +61,9 @@
  */
 #include "config.h"
 
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 #include <errno.h>
 #include <stdarg.h>
@@ -92,6 +94,7 @@ static bool	 store_rd_renew(struct store *, MDB_txn **);
 static void	 store_rd_end(struct store *, MDB_txn *);
 static void	 store_txn_end_mdb(struct store_txn *);
 static int	 store_txn_counter(struct store_txn *);
+static int	 store_map_range(const struct store *, void **, size_t *);
 
 /* Write a sentence for people into errbuf, if there is one. */
 static void
@@ -592,6 +595,66 @@ const char *
 store_dir(const struct store *s)
 {
 	return (s->dir);
+}
+
+/*
+ * Let go of the pages of the map this process has touched. They stay in
+ * the data file's page cache (the file is shared, and with writemap its
+ * pages are written already), and the next reads map again those they
+ * touch: what the map adds to the process's resident memory is then the
+ * store's working set, not every page it ever read. Open transactions
+ * are not affected. Returns 0 or an errno value.
+ */
+int
+store_trim(struct store *s)
+{
+	int	error;
+
+	if (s->trim_epoch != s->epoch || s->trim_len == 0) {
+		if ((error = store_map_range(s, &s->trim_addr,
+		    &s->trim_len)) != 0)
+			return (error);
+		s->trim_epoch = s->epoch;
+	}
+	if (madvise(s->trim_addr, s->trim_len, MADV_DONTNEED) != 0)
+		return (errno);
+	return (0);
+}
+
+/*
+ * Where LMDB mapped the data file: the mapping of /proc/self/maps with
+ * the file's device and inode (LMDB does not tell, and the path there
+ * may differ from ours by symbolic links). ENOENT if there is none.
+ */
+static int
+store_map_range(const struct store *s, void **addr, size_t *len)
+{
+	struct stat		sb;
+	FILE			*f;
+	char			line[512];
+	unsigned long		start, end, ino;
+	unsigned int		maj, min;
+	mdb_filehandle_t	fd;
+	int			error = ENOENT;
+
+	if (mdb_env_get_fd(s->env, &fd) != 0 || fstat(fd, &sb) != 0)
+		return (EIO);
+	if ((f = fopen("/proc/self/maps", "re")) == NULL)
+		return (errno);
+	while (fgets(line, sizeof line, f) != NULL) {
+		if (sscanf(line, "%lx-%lx %*s %*s %x:%x %lu", &start, &end,
+		    &maj, &min, &ino) != 5)
+			continue;
+		if (ino != (unsigned long)sb.st_ino ||
+		    makedev(maj, min) != sb.st_dev)
+			continue;
+		*addr = (void *)start;
+		*len = end - start;
+		error = 0;
+		break;
+	}
+	fclose(f);
+	return (error);
 }
 
 /* Settle permission lists at every write (node.c's store_perms_settle). */

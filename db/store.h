@@ -141,6 +141,13 @@ void		 store_close(struct store *s);
 const char	*store_dir(const struct store *s);
 
 /*
+ * Let go of the pages of the map this process has touched, so that they
+ * no longer count in its resident memory; they stay in the data file's
+ * page cache. Returns 0 or an errno value.
+ */
+int		 store_trim(struct store *s);
+
+/*
  * Whether a permission entry naming domid, on a node whose value and
  * permissions are of generation gen, still names the domain it was given
  * to: false once that domain went away, even if a new domain has its

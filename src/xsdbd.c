@@ -815,6 +815,7 @@ xsdbd_loop(struct xsdbd *xd)
 		xd->turns++;
 		conn_end_of_turn(xd);
 		lu_end_of_turn(xd);
+		trim_turn(xd);
 	}
 }
 
@@ -826,6 +827,7 @@ xsdbd_shutdown(struct xsdbd *xd)
 	conn_free_all(xd);
 	group_free(xd);
 	txn_free(xd);
+	trim_free(xd);
 	watch_free(xd);
 	domain_free(xd);
 	xen_close(xd);
@@ -912,6 +914,8 @@ main(int argc, char **argv)
 	if ((rc = txn_init(xd)) != 0)
 		xsdbd_fail(&st, "cannot set up transactions: %s",
 		    strerror(rc));
+	if ((rc = trim_init(xd)) != 0)
+		xsdbd_fail(&st, "cannot set up a timer: %s", strerror(rc));
 	/* Started by a live update: the listener is there already. */
 	if ((rc = lu_restore(xd, err, sizeof err)) == ENOENT)
 		rc = conn_sock_listen(xd, err, sizeof err);

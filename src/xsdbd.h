@@ -377,6 +377,11 @@ struct xsdbd {
 	struct event		*ev_txn_timer;
 	unsigned int		 ntxns;
 
+	/* The store's map in resident memory (trim.c). */
+	struct event		*ev_trim;
+	unsigned int		 trim_turns;	/* busy turns since a trim */
+	uint64_t		 trim_requests;	/* requests at the last turn */
+
 	/* Subsystems. */
 	struct watch_index	*watches;	/* watch.c */
 	struct trace		*trace;		/* trace.c */
@@ -396,6 +401,11 @@ struct xsdbd {
 	uint64_t		 requests;
 	uint64_t		 turns;
 };
+
+/* trim.c: letting go of the store's map (store_trim) when it is due. */
+int		 trim_init(struct xsdbd *);
+void		 trim_free(struct xsdbd *);
+void		 trim_turn(struct xsdbd *);
 
 /* xsdbd.c */
 void		 xsdbd_stop(struct xsdbd *, int status);
