@@ -234,6 +234,23 @@ START_TEST(test_access_any)
 }
 END_TEST
 
+/* An entry marked ignored (its domain went away) matches no one. */
+START_TEST(test_access_ignored)
+{
+	struct xs_perm	p[3] = {
+		{ 0, XS_PERM_NONE }, { 5, XS_PERM_READ | XS_PERM_IGNORE },
+		{ 5, XS_PERM_WRITE },
+	};
+	char		one[16];
+
+	ck_assert_uint_eq(xs_perm_access(p, 3, 5), XS_PERM_WRITE);
+	ck_assert_uint_eq(xs_perm_access(p, 2, 5), XS_PERM_NONE);
+	/* It is shown as it was set. */
+	ck_assert_uint_eq(xs_perm_format(&p[1], one, sizeof one), 2);
+	ck_assert_str_eq(one, "r5");
+}
+END_TEST
+
 /* The suite: core, limits, errors. */
 static Suite *
 perm_suite(void)
@@ -250,6 +267,7 @@ perm_suite(void)
 	tcase_add_test(tc, test_roundtrip);
 	tcase_add_test(tc, test_access);
 	tcase_add_test(tc, test_access_any);
+	tcase_add_test(tc, test_access_ignored);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("limits");
