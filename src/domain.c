@@ -76,7 +76,9 @@
  * At start, every introduced domain is attached again: its ring mapped, its
  * port bound, a connection made without touching the queues (the guest
  * goes on where it was), its persisted watches set again and fired once
- * (watch.c). A domain that died meanwhile is released.
+ * (watch.c). A domain that died meanwhile is released. dom0's own ring is
+ * served again too, with its watches: those of its kernel's backends,
+ * which learn of new devices through them.
  */
 #include "config.h"
 
@@ -122,6 +124,7 @@ struct domain_table {
 	struct domain		**page[DOMAIN_NPAGES];
 	TAILQ_HEAD(, domain)	  list;	/* in creation order */
 	unsigned int		  n;
+	uint32_t		  dom0_next_watch; /* of dom0's own ring */
 };
 
 /* Changes made outside a request, fired once committed. */
@@ -172,6 +175,7 @@ static void	 domain_fire_changes(struct xsdbd *, struct domain_changes *);
 static int	 domain_attach(struct xsdbd *, struct domain *,
 		    struct store_txn *);
 static int	 domain_attach_dom0(struct xsdbd *);
+static uint32_t	*domain_watch_counter(struct xsdbd *, unsigned int);
 static int	 domain_owner_note(void *, uint32_t,
 		    const struct store_usage *);
 static int	 domain_reintroduce(struct request *, struct domain *,
@@ -190,6 +194,7 @@ domain_table(struct xsdbd *xd)
 		if ((dt = calloc(1, sizeof *dt)) == NULL)
 			return NULL;
 		TAILQ_INIT(&dt->list);
+		dt->dom0_next_watch = 1;
 		xd->domains = dt;
 	}
 	return xd->domains;
@@ -421,29 +426,48 @@ domain_set_quota(struct xsdbd *xd, struct store_txn *t, unsigned int domid,
 }
 
 /*
- * True if c is the ring connection of a domain in the table: its watches
- * are kept in the store (watch.c).
+ * True if c is the ring connection of a domain in the table, or dom0's
+ * own ring (its kernel's backends watch for new devices through it): its
+ * watches are kept in the store (watch.c).
  */
 bool
 domain_conn_persistent(const struct conn *c)
 {
-	struct domain	*d = domain_find(c->xd, c->domid);
+	struct domain	*d;
 
-	return d != NULL && d->introduced && d->conn_id == c->id &&
-	    !(c->flags & CONN_DEAD);
+	if (c->flags & CONN_DEAD)
+		return false;
+	if (c->domid == c->xd->opt.master_domid)
+		return c->xd->domains != NULL && conn_ring_find(c->xd,
+		    c->domid) == c;
+	d = domain_find(c->xd, c->domid);
+	return d != NULL && d->introduced && d->conn_id == c->id;
+}
+
+/* The counter of persisted watch numbers of domid, NULL if none. */
+static uint32_t *
+domain_watch_counter(struct xsdbd *xd, unsigned int domid)
+{
+	struct domain	*d;
+
+	if (domid == xd->opt.master_domid)
+		return xd->domains != NULL ?
+		    &((struct domain_table *)xd->domains)->dom0_next_watch :
+		    NULL;
+	return (d = domain_find(xd, domid)) != NULL ? &d->next_watch : NULL;
 }
 
 /* The next number for a persisted watch of the domain of c (0: none). */
 uint32_t
 domain_watch_number(const struct conn *c)
 {
-	struct domain	*d = domain_find(c->xd, c->domid);
+	uint32_t	*next = domain_watch_counter(c->xd, c->domid);
 	uint32_t	 n;
 
-	if (d == NULL)
+	if (next == NULL)
 		return 0;
-	if ((n = d->next_watch++) == 0)
-		n = d->next_watch++;	/* wrapped: 0 means none */
+	if ((n = (*next)++) == 0)
+		n = (*next)++;	/* wrapped: 0 means none */
 	return n;
 }
 
@@ -451,10 +475,10 @@ domain_watch_number(const struct conn *c)
 void
 domain_watch_seen(struct xsdbd *xd, unsigned int domid, uint32_t n)
 {
-	struct domain	*d = domain_find(xd, domid);
+	uint32_t	*next = domain_watch_counter(xd, domid);
 
-	if (d != NULL && n >= d->next_watch && n != UINT32_MAX)
-		d->next_watch = n + 1;
+	if (next != NULL && n >= *next && n != UINT32_MAX)
+		*next = n + 1;
 }
 
 /* A domid as Xen 4.17 reads it: atoi, taken as unsigned. */
@@ -1000,10 +1024,10 @@ domain_init(struct xsdbd *xd)
 	if (attached > 0 || released > 0)
 		log_info("%u domains attached again, %u released", attached,
 		    released);
-	if ((rc = watch_restore(xd)) != 0)
-		log_warnx("persisted watches: %s", strerror(rc));
 	if ((rc = domain_attach_dom0(xd)) != 0)
 		log_warnx("cannot serve dom0's ring: %s", strerror(rc));
+	if ((rc = watch_restore(xd)) != 0)
+		log_warnx("persisted watches: %s", strerror(rc));
 	return 0;
 
 fail:

@@ -15,9 +15,10 @@
  *	truth), the permissions of @introduceDomain and @releaseDomain, one
  *	introduced domain per ring connection of a guest (its target, its
  *	event channel and ring from the guest's store/port and store/ring-ref
- *	nodes, which the toolstack writes), and the guests' watches as
- *	persisted records; the old daemon's event-channel descriptor is
- *	closed, so that the guests' channels can be bound again;
+ *	nodes, which the toolstack writes), and the watches of every ring,
+ *	dom0's included, as persisted records; the old daemon's
+ *	event-channel descriptor is closed, so that the guests' channels
+ *	can be bound again;
  *
  *	once domain_init has attached the rings (lu_import_restore): the
  *	listening socket, each socket connection with the bytes it had sent
@@ -545,9 +546,9 @@ lu_import_tables(struct xsdbd *xd, struct lu_import *im, char *err,
 		if (rec.type != XS_STREAM_WATCH &&
 		    rec.type != XS_STREAM_WATCH_EXT)
 			continue;
+		/* dom0's ring keeps its watches too (domain_conn_persistent). */
 		if ((c = lu_import_conn(im, rec.u.watch.conn_id)) == NULL ||
-		    c->type != XS_STREAM_CONN_RING || c->domid == 0 ||
-		    c->domid == xd->opt.master_domid)
+		    c->type != XS_STREAM_CONN_RING)
 			continue;
 		wr.depth = rec.u.watch.extended &&
 		    rec.u.watch.depth != XS_STREAM_DEPTH_ALL ?

@@ -70,8 +70,9 @@
  *
  * Persistence: a watch is fully described by its connection's domain,
  * the path as the client gave it (relative or not), its token and its
- * depth. The watches of the ring connection of an introduced domain
- * (domain_conn_persistent) are kept in STORE_TABLE_WATCHES, keyed by
+ * depth. The watches of the ring connection of an introduced domain, and
+ * of dom0's own ring (domain_conn_persistent), are kept in
+ * STORE_TABLE_WATCHES, keyed by
  * domid << 32 | a per-domain number (domain_watch_number), as db/'s
  * struct store_watch_record (depth, the path as given, the token; its
  * layout in db/records.c). WATCH writes the record and UNWATCH and
@@ -1262,7 +1263,7 @@ watch_restore_one(void *arg, uint64_t key, const void *val, size_t len)
 		if (k->conn != NULL && !domain_conn_persistent(k->conn))
 			k->conn = NULL;
 	}
-	if (domain_find(xd, domid) == NULL)
+	if (domain_find(xd, domid) == NULL && domid != xd->opt.master_domid)
 		return watch_forget_note(k, key, val, len);	/* stale */
 	if (k->conn == NULL)
 		return 0;	/* not attached now: kept for later */

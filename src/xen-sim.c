@@ -19,6 +19,10 @@
  *			daemon sends one byte there to notify the guest
  *	virq		the daemon's socket for VIRQ_DOM_EXC: the test sends
  *			a datagram after changing a state-N file
+ *	dom0-port	if there, dom0 has a ring as on a Xen host (what
+ *			/proc/xen/xsd_kva and xsd_port give): ring-0, with
+ *			the event channel whose port this file holds in
+ *			decimal; without it dom0 talks over the socket only
  *
  * Each binding is one socket in an epoll set, and the epoll descriptor is
  * what the daemon polls. As in Xen an event is pending at most once:
@@ -469,9 +473,28 @@ xen_sim_state(struct xen *x, unsigned int domid, enum xen_domstate *st)
 	return 0;
 }
 
-/* dom0 talks over the socket in the simulator. */
+/* dom0's ring, if the test gave it one (DIR/dom0-port); else ENOENT. */
 static int
 xen_sim_dom0(struct xen *x, void **page, uint32_t *port)
 {
-	return ENOENT;
+	struct xen_sim	*s = x->priv;
+	char		 path[PATH_MAX + 32], buf[16], *end;
+	unsigned long	 n;
+	ssize_t		 len;
+	int		 fd;
+
+	snprintf(path, sizeof path, "%s/dom0-port", s->dir);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return errno;
+	len = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (len <= 0)
+		return EINVAL;
+	buf[len] = '\0';
+	n = strtoul(buf, &end, 10);
+	if (end == buf || (*end != '\0' && *end != '\n') || n == 0 ||
+	    n > UINT32_MAX)
+		return EINVAL;
+	*port = (uint32_t)n;
+	return xen_sim_map(x, 0, 0, page);
 }

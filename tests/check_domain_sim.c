@@ -586,6 +586,52 @@ START_TEST(test_restart)
 }
 END_TEST
 
+/*
+ * dom0's own ring (DIR/dom0-port in the simulator, /proc/xen/xsd_kva on a
+ * host), through which its kernel's backends watch for new devices,
+ * keeps its watches across a restart of the daemon, as a guest's ring
+ * does: each fires once, then on every change.
+ */
+START_TEST(test_restart_dom0_ring)
+{
+	struct sim_guest	*g0;
+	const char		*path, *token;
+	char			 file[256];
+	FILE			*f;
+
+	ck_assert_int_eq(sim_guest_new(gf_simdir, 0, GF_PORT_BASE, true, &g0),
+	    0);
+	snprintf(file, sizeof file, "%s/dom0-port", gf_simdir);
+	ck_assert_ptr_nonnull(f = fopen(file, "w"));
+	fprintf(f, "%u\n", (unsigned int)GF_PORT_BASE);
+	ck_assert_int_eq(fclose(f), 0);
+	fixture_kill(&gf_fx);
+	gf_restart();
+
+	/* Served, and privileged. */
+	ck_assert_int_eq(sim_guest_write_node(g0, 0, "/backend/vif", ""), 0);
+	ck_assert_int_eq(sim_guest_op(g0, XS_WATCH, 0, "/backend/vif", "be"),
+	    0);
+	ck_assert_int_eq(sim_guest_next_event(g0, GF_WAIT_MS, &path, &token),
+	    0);
+	ck_assert_str_eq(path, "/backend/vif");
+
+	fixture_kill(&gf_fx);
+	gf_restart();
+	ck_assert_int_eq(sim_guest_next_event(g0, GF_WAIT_MS, &path, &token),
+	    0);
+	ck_assert_str_eq(path, "/backend/vif");
+	ck_assert_str_eq(token, "be");
+	fixture_write_str(gf_fd, "/backend/vif/7/0", "new");
+	ck_assert_int_eq(sim_guest_next_event(g0, GF_WAIT_MS, &path, &token),
+	    0);
+	ck_assert_str_eq(path, "/backend/vif/7/0");
+	ck_assert_str_eq(token, "be");
+	guest_quiet(g0);
+	sim_guest_free(g0);
+}
+END_TEST
+
 START_TEST(test_quota_kept)
 {
 	struct sim_guest	*g;
@@ -672,6 +718,7 @@ domain_sim_suite(void)
 	tcase_add_test(tc, test_owner_gone);
 	tcase_add_test(tc, test_shutdown);
 	tcase_add_test(tc, test_restart);
+	tcase_add_test(tc, test_restart_dom0_ring);
 	tcase_add_test(tc, test_death_while_down);
 	tcase_add_test(tc, test_quota_kept);
 	suite_add_tcase(s, tc);
