@@ -17,8 +17,11 @@
 #
 # The reference run reports c and d as expected failures when Xen's
 # xenstored fails them, and as passes when it does not: they show what it
-# does, they do not judge it. Every guest's time from `xl create` to both
-# frontends connected is printed as a comment ("# TIME ...").
+# does, they do not judge it. A scenario xsdbd is known to fail (known_*
+# below) is an expected failure with its reason until it passes, which
+# then fails the run (XPASS): the entry goes with the fix. Every guest's
+# time from `xl create` to both frontends connected is printed as a
+# comment ("# TIME ...").
 #
 # Environment: XSDB_TOP_BUILDDIR (set by make), XSDB_XEN_CACHE (the image
 # and the run directories; /var/cache/xsdb-xen), XSDB_XEN_ARGS (more
@@ -31,6 +34,9 @@ daemon=${1:-}
 cache=${XSDB_XEN_CACHE:-/var/cache/xsdb-xen}
 builddir=${XSDB_TOP_BUILDDIR:-}
 run=$cache/runs/$daemon
+
+# Scenarios xsdbd fails for a known reason, fixed elsewhere: known_X, a
+# sentence, for scenario X. None now.
 
 bail()
 {
@@ -123,15 +129,26 @@ not_ok()
 # failure is expected of Xen's daemon.
 report()
 {
-	local s=$1 name=$2 rc why
+	local s=$1 name=$2 rc why known=
 	grep '^TIME ' "$res/$s.log" 2>/dev/null | sed 's/^/# /'
+	if [ "$daemon" = xsdbd ]; then
+		eval "known=\${known_$s:-}"
+		known=$(printf '%s' "$known" | tr '\n' ' ')
+	fi
 	if [ ! -f "$res/$s.rc" ]; then
 		not_ok "$s: $name: no result (the boot ended before it)"
 		return
 	fi
 	rc=$(cat "$res/$s.rc")
 	if [ "$rc" = 0 ]; then
-		ok "$s: $name"
+		if [ -n "$known" ]; then
+			n=$((n + 1))
+			failed=$((failed + 1))
+			echo "ok $n - $s: $name # TODO known to fail: $known"
+			echo "# it passes now: remove known_$s from check-xen.sh"
+		else
+			ok "$s: $name"
+		fi
 		return
 	fi
 	case $rc in
@@ -141,6 +158,9 @@ report()
 	if [ "${3:-}" = reference ]; then
 		n=$((n + 1))
 		echo "not ok $n - $s: $name # TODO Xen's xenstored fails it: $why"
+	elif [ -n "$known" ]; then
+		n=$((n + 1))
+		echo "not ok $n - $s: $name # TODO known to fail ($why): $known"
 	else
 		not_ok "$s: $name: $why"
 	fi

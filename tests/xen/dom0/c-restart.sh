@@ -44,10 +44,22 @@ fi
 note "the nodes of domain $id are unchanged"
 hotplug_vif c1 "$id"
 
-# xl's process that waits for the guest's death to destroy it was a
-# socket client of the killed daemon, as xenconsoled was: a socket does
-# not outlive its server, so that process is gone. `xl shutdown -w` must
-# work; the destruction is then xl destroy's, and every node must go.
+# The socket clients of the killed daemon lost their connections, as
+# with any xenstored: xenconsoled, which maps the guests' consoles and
+# lets go of one when its guest dies, and xl's process that waits for the
+# guest's death to destroy it. xenconsoled is restarted with its command
+# line, as an administrator would after restarting xenstored; the
+# guest's destruction is then xl destroy's. `xl shutdown -w` must work,
+# and every node of the guest must go.
+cpid=$(cat /run/xenconsoled.pid) || fail "no /run/xenconsoled.pid"
+cargv=()
+while IFS= read -r -d '' a; do
+	cargv+=("$a")
+done <"/proc/$cpid/cmdline"
+kill -TERM "$cpid"
+wait_until 10 eval '! alive '"$cpid" || fail "xenconsoled survived SIGTERM"
+"${cargv[@]}" || fail "xenconsoled did not start again"
+note "xenconsoled restarted: ${cargv[*]}"
 t0=$(now)
 timeout 60 xl shutdown -w c1 || fail "xl shutdown -w c1 failed or took over 60 s"
 timing "c1 (domain $id): xl shutdown -w took $(elapsed "$t0" "$(now)") s"
