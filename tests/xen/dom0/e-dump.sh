@@ -55,17 +55,19 @@ n=$(printf '%s\n' "$ls" | wc -l)
 note "xenstore-ls -f -p /: $n nodes"
 printf '%s\n' "$ls" | grep -q "^/local/domain/$guest_id/device/vif/0/state = \"4\"" ||
     fail "the guest's vif is not in the listing"
-ok=1
-same "xenstore-dump (socket)" "$live" || ok=
+bad=
+same "xenstore-dump (socket)" "$live" || bad="$bad xenstore-dump"
 if [ "$DAEMON" = xsdbd ]; then
-	same "xenstore-dump -d /var/run/xsdb" "$db" || ok=
-	same "xsdb-inspect ls -r /" "$insp" || ok=
+	same "xenstore-dump -d /var/run/xsdb" "$db" ||
+	    bad="$bad xenstore-dump-d"
+	same "xsdb-inspect ls -r /" "$insp" || bad="$bad xsdb-inspect-ls"
 	check=$(xsdb-inspect check 2>&1)
 	printf '%s\n' "$check"
-	[ "$check" = "no problems found in $((n + 1)) nodes" ] || ok=
-	xenstore-dump -o /tmp/store.xs && [ -s /tmp/store.xs ] ||
-	    fail "xenstore-dump of the migration stream failed"
+	[ "$check" = "no problems found in $((n + 1)) nodes" ] ||
+	    bad="$bad xsdb-inspect-check"
 else
 	note "xsdb-inspect reads xsdbd's database only: not run"
 fi
-[ -n "$ok" ] || fail "a listing differs from xenstore-ls"
+xenstore-dump -o /tmp/store.xs && [ -s /tmp/store.xs ] ||
+    bad="$bad xenstore-dump-stream"
+[ -z "$bad" ] || fail "differs from xenstore-ls or finds problems:$bad"
